@@ -1,0 +1,9 @@
+//! fluxval validates Flux CD GitOps repositories before they reach a cluster.
+//!
+//! Data flows one way: discover the repository's kustomize roots, build them in-process exactly as
+//! `kustomize build` would, and report findings at the file, line and column a person wrote.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod yaml;

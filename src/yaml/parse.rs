@@ -1,0 +1,513 @@
+//! Building spanned [`Node`] trees from saphyr's event stream.
+//!
+//! saphyr-parser (maintained successor of yaml-rust) gives every event a span; this module turns
+//! events into trees and adds what the Go decoders do and saphyr leaves to its users: merge keys,
+//! duplicate-key errors naming both lines, and limits so hostile input is refused, not expanded.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan, Tag};
+
+use super::node::{Entry, Mapping, Node, Span, Value};
+use super::resolve::{Profile, resolve_plain};
+use crate::error::{Error, Result};
+
+/// Bounds on what one file may make us build.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest nesting of collections accepted. Real manifests stay far below; the bound keeps
+    /// every recursive walk of a tree (merge, emit) safe from stack overflow.
+    pub max_depth: usize,
+    /// Most nodes aliases may copy in one document (alias bombs grow exponentially).
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// Reads `path` and parses every YAML document in it.
+///
+/// `display` is the name used in spans and errors. Invalid UTF-8 and binary content are errors
+/// naming the file and line; a UTF-8 byte-order mark is skipped.
+pub fn parse_file(
+    bytes: &[u8],
+    display: &str,
+    profile: Profile,
+    limits: Limits,
+) -> Result<Vec<Node>> {
+    let text = decode(bytes, display)?;
+    parse_str(text, display, profile, limits)
+}
+
+/// Checks that `bytes` are UTF-8 text and strips a byte-order mark.
+pub(crate) fn decode<'a>(bytes: &'a [u8], display: &str) -> Result<&'a str> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let col = String::from_utf8_lossy(good.rsplit(|&b| b == b'\n').next().unwrap_or(&[]))
+                .chars()
+                .count() as u32
+                + 1;
+            return Err(Error::new(
+                Span::new(display.into(), line, col),
+                "file is not valid UTF-8 text (is it binary?)",
+            ));
+        }
+    };
+    if let Some(pos) = text.find('\0') {
+        let line = text[..pos].matches('\n').count() as u32 + 1;
+        return Err(Error::new(
+            Span::new(display.into(), line, 1),
+            "file contains a NUL byte: binary files are not YAML",
+        ));
+    }
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Parses every document of `text`. An empty or comment-only document gives a `null` node.
+pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) -> Result<Vec<Node>> {
+    let file: Arc<str> = display.into();
+    let mut b = Builder {
+        file: file.clone(),
+        profile,
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        docs: Vec::new(),
+        alias_nodes: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(ev) = parser.next_event() {
+        let (ev, span) = ev.map_err(|e| {
+            let m = e.marker();
+            Error::new(
+                Span::new(file.clone(), m.line() as u32, m.col() as u32 + 1),
+                format!("invalid YAML: {}", e.info()),
+            )
+        })?;
+        b.event(ev, span)?;
+    }
+    Ok(b.docs)
+}
+
+struct Builder {
+    file: Arc<str>,
+    profile: Profile,
+    limits: Limits,
+    stack: Vec<Frame>,
+    /// Anchor id → (node, number of nodes in it).
+    anchors: HashMap<usize, (Node, usize)>,
+    docs: Vec<Node>,
+    alias_nodes: usize,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        span: Span,
+        anchor: usize,
+        size: usize,
+    },
+    Map {
+        map: Mapping,
+        span: Span,
+        anchor: usize,
+        size: usize,
+        /// The key read, waiting for its value.
+        key: Option<(String, Span)>,
+        /// Merge sources (`<<`) in order; applied when the mapping ends.
+        merges: Vec<Node>,
+        /// Line of each explicit key, for duplicate-key errors.
+        lines: HashMap<String, u32>,
+    },
+}
+
+impl Builder {
+    fn span(&self, s: &PSpan) -> Span {
+        Span::new(
+            self.file.clone(),
+            s.start.line() as u32,
+            s.start.col() as u32 + 1,
+        )
+    }
+
+    fn event(&mut self, ev: Event<'_>, pspan: PSpan) -> Result<()> {
+        let span = self.span(&pspan);
+        match ev {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.alias_nodes = 0;
+            }
+            Event::DocumentEnd => {}
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = self.scalar(&text, style, tag.as_deref(), &span)?;
+                let node = Node::spanned(value, Some(span.clone()));
+                if anchor != 0 {
+                    self.anchors.insert(anchor, (node.clone(), 1));
+                }
+                self.push(node, 1, Some(text.into_owned()))?;
+            }
+            Event::Alias(id) => {
+                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                    return Err(Error::new(span, "alias names an unknown anchor"));
+                };
+                self.alias_nodes += size;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(Error::new(
+                        span,
+                        format!(
+                            "document expands aliases to more than {} nodes (an alias bomb?)",
+                            self.limits.max_alias_nodes
+                        ),
+                    ));
+                }
+                let text = node
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| scalar_key_text(&node.value));
+                self.push(node, size, text)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.check_depth(&span)?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    span,
+                    anchor,
+                    size: 1,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.check_depth(&span)?;
+                self.stack.push(Frame::Map {
+                    map: Mapping::new(),
+                    span,
+                    anchor,
+                    size: 1,
+                    key: None,
+                    merges: Vec::new(),
+                    lines: HashMap::new(),
+                });
+            }
+            Event::SequenceEnd => {
+                let Some(Frame::Seq {
+                    items,
+                    span,
+                    anchor,
+                    size,
+                }) = self.stack.pop()
+                else {
+                    return Err(Error::new(span, "invalid YAML: unbalanced sequence"));
+                };
+                let node = Node::spanned(Value::Seq(items), Some(span));
+                if anchor != 0 {
+                    self.anchors.insert(anchor, (node.clone(), size));
+                }
+                self.push(node, size, None)?;
+            }
+            Event::MappingEnd => {
+                let Some(Frame::Map {
+                    mut map,
+                    span,
+                    anchor,
+                    size,
+                    merges,
+                    ..
+                }) = self.stack.pop()
+                else {
+                    return Err(Error::new(span, "invalid YAML: unbalanced mapping"));
+                };
+                apply_merges(&mut map, merges)?;
+                let node = Node::spanned(Value::Map(map), Some(span));
+                if anchor != 0 {
+                    self.anchors.insert(anchor, (node.clone(), size));
+                }
+                self.push(node, size, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, span: &Span) -> Result<()> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(Error::new(
+                span.clone(),
+                format!(
+                    "YAML nested deeper than {} levels is not accepted",
+                    self.limits.max_depth
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        span: &Span,
+    ) -> Result<Value> {
+        if let Some(tag) = tag
+            && let Some(core) = core_tag(tag)
+        {
+            let resolved = resolve_plain(text, self.profile);
+            let bad = || Error::new(span.clone(), format!("cannot decode {text:?} as !!{core}"));
+            return match core {
+                "str" | "binary" | "timestamp" => Ok(Value::Str(text.to_string())),
+                "null" => Ok(Value::Null),
+                "bool" => match resolved {
+                    Value::Bool(_) => Ok(resolved),
+                    _ => Err(bad()),
+                },
+                "int" => match resolved {
+                    Value::Int(_) => Ok(resolved),
+                    _ => Err(bad()),
+                },
+                "float" => match resolved {
+                    Value::Int(i) => Ok(Value::Float(i as f64)),
+                    Value::Float(_) => Ok(resolved),
+                    _ => Err(bad()),
+                },
+                // !!map / !!seq on a scalar, or an unknown core tag.
+                _ => Err(Error::new(
+                    span.clone(),
+                    format!("tag !!{core} does not fit a scalar"),
+                )),
+            };
+        }
+        Ok(match style {
+            ScalarStyle::Plain if tag.is_none() => resolve_plain(text, self.profile),
+            _ => Value::Str(text.to_string()),
+        })
+    }
+
+    /// Adds a finished node to its parent (or makes it a document). `key_text` is the scalar's
+    /// source text, used when the node is a mapping key.
+    fn push(&mut self, node: Node, size: usize, key_text: Option<String>) -> Result<()> {
+        match self.stack.last_mut() {
+            None => {
+                self.docs.push(node);
+                Ok(())
+            }
+            Some(Frame::Seq { items, size: s, .. }) => {
+                *s += size;
+                items.push(node);
+                Ok(())
+            }
+            Some(Frame::Map {
+                map,
+                key,
+                merges,
+                lines,
+                size: s,
+                ..
+            }) => {
+                *s += size;
+                match key.take() {
+                    None => {
+                        let span = node.span.clone().expect("parsed nodes have spans");
+                        let Some(text) = key_text.or_else(|| scalar_key_text(&node.value)) else {
+                            return Err(Error::new(
+                                span,
+                                format!("a {} cannot be a mapping key", node.type_name()),
+                            ));
+                        };
+                        *key = Some((text, span));
+                        Ok(())
+                    }
+                    Some((k, kspan)) => {
+                        if k == "<<" && node.as_str().is_none() {
+                            merges.push(node);
+                            return Ok(());
+                        }
+                        if let Some(first) = lines.get(&k) {
+                            return Err(Error::new(
+                                kspan,
+                                format!("duplicate key {k:?} (first defined at line {first})"),
+                            ));
+                        }
+                        lines.insert(k.clone(), kspan.line);
+                        map.push(Entry {
+                            key: k,
+                            key_span: Some(kspan),
+                            value: node,
+                        });
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The name of a YAML core-schema tag (`!!str` → `str`), if `tag` is one.
+fn core_tag(tag: &Tag) -> Option<&str> {
+    if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+        Some(tag.suffix.as_str())
+    } else {
+        None
+    }
+}
+
+/// Text of a scalar used as a key when we no longer have its source text (aliases).
+fn scalar_key_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => Some(String::new()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Str(s) => Some(s.clone()),
+        Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+/// Applies `<<` merge keys as go-yaml does: explicit keys win, then earlier merge sources.
+fn apply_merges(map: &mut Mapping, merges: Vec<Node>) -> Result<()> {
+    for source in merges {
+        let span = source.span.clone();
+        let sources: Vec<Node> = match source.value {
+            Value::Map(_) => vec![source],
+            Value::Seq(items) => items,
+            _ => unreachable!("scalars are not collected as merge sources"),
+        };
+        for s in sources {
+            let Value::Map(m) = s.value else {
+                return Err(Error::new(
+                    span.clone().expect("parsed nodes have spans"),
+                    "merge key << needs a mapping or a sequence of mappings",
+                ));
+            };
+            for e in m.entries() {
+                if !map.contains_key(&e.key) {
+                    map.push(e.clone());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Vec<Node>> {
+        parse_str(s, "t.yaml", Profile::Kustomize, Limits::default())
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let docs = parse("a: 1\nb:\n  c: x\n").unwrap();
+        let m = docs[0].as_map().unwrap();
+        let b = m.entry("b").unwrap();
+        assert_eq!(b.key_span.as_ref().unwrap().line, 2);
+        let c = b.value.as_map().unwrap().get("c").unwrap();
+        assert_eq!(c.span.as_ref().unwrap().to_string(), "t.yaml:3:6");
+    }
+
+    #[test]
+    fn duplicate_keys_name_both_lines() {
+        let e = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(e.span.line, 3);
+        assert!(
+            e.message.contains("first defined at line 1"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn merge_keys_fill_missing_keys_only() {
+        let docs = parse("base: &b\n  x: 1\n  y: 2\nd:\n  <<: *b\n  y: 3\n").unwrap();
+        let d = docs[0]
+            .as_map()
+            .unwrap()
+            .get("d")
+            .unwrap()
+            .as_map()
+            .unwrap();
+        assert_eq!(d.get("x").unwrap().value, Value::Int(1));
+        assert_eq!(d.get("y").unwrap().value, Value::Int(3));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            s.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let e = parse(&s).unwrap_err();
+        assert!(e.message.contains("alias"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let s = "[".repeat(20_000) + &"]".repeat(20_000);
+        let e = parse(&s).unwrap_err();
+        assert!(
+            e.message.contains("nested deeper") || e.message.contains("recursion limit"),
+            "{}",
+            e.message
+        );
+        // Block style is limited by our own depth bound.
+        let mut s = String::new();
+        for i in 0..300 {
+            s.push_str(&" ".repeat(i));
+            s.push_str("a:\n");
+        }
+        let e = parse(&s).unwrap_err();
+        assert!(e.message.contains("nested deeper"), "{}", e.message);
+    }
+
+    #[test]
+    fn bom_and_crlf_are_accepted() {
+        let docs = parse_file(
+            b"\xef\xbb\xbfa: 1\r\nb: two\r\n",
+            "t.yaml",
+            Profile::Kustomize,
+            Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(docs[0].str_at(&["b"]), Some("two"));
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let e = parse_file(
+            b"a: 1\nb: \xff\n",
+            "t.yaml",
+            Profile::Kustomize,
+            Limits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.span.line, 2);
+    }
+
+    #[test]
+    fn multiple_documents_and_empty_ones() {
+        let docs = parse("a: 1\n---\n# only a comment\n---\nb: 2\n").unwrap();
+        assert_eq!(docs.len(), 3);
+        assert!(docs[1].is_null());
+    }
+
+    #[test]
+    fn quoted_and_tagged_scalars_stay_strings() {
+        let docs = parse("a: \"1\"\nb: !!str 2\nc: '0755'\nd: 0755\n").unwrap();
+        let m = docs[0].as_map().unwrap();
+        assert_eq!(m.get("a").unwrap().value, Value::Str("1".into()));
+        assert_eq!(m.get("b").unwrap().value, Value::Str("2".into()));
+        assert_eq!(m.get("c").unwrap().value, Value::Str("0755".into()));
+        assert_eq!(m.get("d").unwrap().value, Value::Int(493));
+    }
+}
