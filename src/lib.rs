@@ -6,4 +6,5 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod resource;
 pub mod yaml;
