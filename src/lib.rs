@@ -8,3 +8,5 @@
 pub mod error;
 pub mod resource;
 pub mod yaml;
+
+pub mod kustomize;
