@@ -123,6 +123,10 @@ impl Kustomization {
                 ));
             }
         };
+        // kustomize refuses a file that sets nothing beyond its type.
+        if map.keys().all(|k| k == "apiVersion" || k == "kind") {
+            return Err(Error::new(span, "kustomization is empty"));
+        }
         let mut warnings = Vec::new();
         for e in map.entries() {
             let at = e.key_span.clone().unwrap_or_else(|| span.clone());
