@@ -1,0 +1,4 @@
+//! The in-process kustomize build.
+
+pub mod generator;
+pub mod hash;
