@@ -312,7 +312,7 @@ secretGenerator:
         ),
         (
             "base/plain.yaml",
-            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  labels: {pl: x}\ndata:\n  p: \"5\"\n  q: hello\n",
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  labels: {pl: x}\ndata:\n  p: 5\n  r: true\n  q: hello\n",
         ),
         (
             "overlay/kustomization.yaml",

@@ -277,6 +277,21 @@ mod tests {
     }
 
     #[test]
+    fn patched_fields_count_as_kustomize_reads_them() {
+        // Printed by `kubectl kustomize` after patches added these fields to generated objects.
+        let cm = node(
+            "kind: ConfigMap\nmetadata: {name: c}\nbinaryData: {b: AAE=}\n\
+             data: {a: \"1\", n: 5, f: 1.5, t: true, big: 12345678901234567890}\n",
+        );
+        assert_eq!(name_hash(&cm).expect("hash"), "8bb26btdmh");
+        let s = node(
+            "kind: Secret\nmetadata: {name: s}\ndata: {a: MQ==}\nstringData: {x: <y>}\n\
+             type: custom\n",
+        );
+        assert_eq!(name_hash(&s).expect("hash"), "bhm65mk7k6");
+    }
+
+    #[test]
     fn other_kinds_are_refused() {
         assert!(name_hash(&node("kind: Deployment\n")).is_err());
     }
