@@ -143,13 +143,23 @@ pub fn visit_creating(
     leaf: Leaf,
     f: &mut dyn FnMut(&mut Node) -> Result<()>,
 ) -> Result<()> {
-    let create = spec.create && leaf != Leaf::Nothing;
-    walk(node, &spec.path, create, leaf, None, f).map_err(|e| {
+    walk_field(node, spec, leaf, f).map_err(|e| {
         Error::new(
             e.span,
             format!("considering field '{}': {}", spec.path_string(), e.message),
         )
     })
+}
+
+/// [`visit_creating`] without naming the field in errors (callers that name it themselves).
+pub(crate) fn walk_field(
+    node: &mut Node,
+    spec: &FieldSpec,
+    leaf: Leaf,
+    f: &mut dyn FnMut(&mut Node) -> Result<()>,
+) -> Result<()> {
+    let create = spec.create && leaf != Leaf::Nothing;
+    walk(node, &spec.path, create, leaf, None, f)
 }
 
 fn walk(

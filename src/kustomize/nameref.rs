@@ -8,7 +8,7 @@ use crate::resource::{Gvk, ResId, Resource};
 use crate::yaml::{Entry, Node, Span, Value};
 
 use super::config::TransformerConfig;
-use super::fieldspec::{FieldSpec, Leaf, scalar_text, visit_creating};
+use super::fieldspec::{FieldSpec, Leaf, scalar_text, walk_field};
 use super::scope::{NOT_A_NAMESPACE, effective_namespace, is_cluster_scoped};
 
 /// What name reference matching needs to know about a possible target, taken before any
@@ -63,8 +63,8 @@ struct Referrer<'a> {
 /// span of the field they replace.
 pub fn fix_name_references(res: &mut [Resource], cfg: &TransformerConfig) -> Result<()> {
     let targets: Vec<Target> = res.iter().map(Target::of).collect();
-    for i in 0..res.len() {
-        let org = res[i].original_id();
+    for r in res.iter_mut() {
+        let org = r.original_id();
         let rules: Vec<Rule> = cfg
             .name_reference
             .iter()
@@ -81,14 +81,10 @@ pub fn fix_name_references(res: &mut [Resource], cfg: &TransformerConfig) -> Res
         if rules.is_empty() {
             continue;
         }
-        let me = Target::of(&res[i]);
-        let visible = visible_targets(&res[i], &me, &targets)?;
-        let role_ref = role_ref_gvk(&res[i].node);
-        let fallback = res[i]
-            .node
-            .span
-            .clone()
-            .unwrap_or_else(|| res[i].origin.clone());
+        let me = Target::of(r);
+        let visible = visible_targets(r, &me, &targets)?;
+        let role_ref = role_ref_gvk(&r.node);
+        let fallback = r.node.span.clone().unwrap_or_else(|| r.origin.clone());
         for rule in &rules {
             let referrer = Referrer {
                 me: &me,
@@ -102,8 +98,8 @@ pub fn fix_name_references(res: &mut [Resource], cfg: &TransformerConfig) -> Res
                 kind: None,
                 ..rule.spec.clone()
             };
-            let id = res[i].id();
-            visit_creating(&mut res[i].node, &spec, Leaf::Nothing, &mut |n| {
+            let id = r.id();
+            walk_field(&mut r.node, &spec, Leaf::Nothing, &mut |n| {
                 set_reference(n, &referrer, &targets, &visible, &fallback)
             })
             .map_err(|e| {

@@ -6,7 +6,7 @@ use crate::resource::{Gvk, Resource};
 use crate::yaml::{Entry, Node, Span, Value};
 
 use super::config::{TransformerConfig, merge_spec, merge_specs};
-use super::fieldspec::{FieldSpec, Leaf, scalar_text, visit_creating};
+use super::fieldspec::{FieldSpec, Leaf, scalar_text, walk_field};
 use super::scope::{is_cluster_scoped, same_id};
 
 /// How the namespace transformer treats `subjects` of RoleBindings and ClusterRoleBindings.
@@ -59,8 +59,16 @@ fn apply_spec(
         return Ok(());
     }
     let id = r.id();
-    visit_creating(&mut r.node, spec, leaf, f)
-        .map_err(|e| Error::new(e.span, format!("{} of object {id}", e.message)))
+    walk_field(&mut r.node, spec, leaf, f).map_err(|e| {
+        Error::new(
+            e.span,
+            format!(
+                "considering field '{}' of object {id}: {}",
+                spec.path_string(),
+                e.message
+            ),
+        )
+    })
 }
 
 /// Sets a scalar to `value`, keeping its place; anything but a scalar or null is refused.
@@ -358,15 +366,16 @@ pub fn set_entries(
 }
 
 fn set_entry(node: &mut Node, key: &str, value: &str, span: &Span, fallback: &Span) -> Result<()> {
+    // kustomize leaves an existing null alone: it only turns fields it creates into mappings.
     if node.is_null() {
-        node.value = Value::Map(Default::default());
+        return Ok(());
     }
     let at = node_span(node, fallback);
     let Some(map) = node.as_map_mut() else {
         return Err(Error::new(
             at,
             format!(
-                "cannot set \"{key}\": expected a mapping, found a {}",
+                "wrong node kind: expected a mapping but got a {}",
                 node.type_name()
             ),
         ));
