@@ -348,6 +348,162 @@ spec:
       app: db
 ";
 
+/// Cluster-scoped kinds that name namespaced services, and a Role/ClusterRole name clash.
+const PLUMBING: &str = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions: [{name: v1, served: true, storage: true}]
+  conversion:
+    strategy: Webhook
+    webhook:
+      conversionReviewVersions: [v1]
+      clientConfig:
+        service:
+          name: conv
+          namespace: old
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata:
+  name: v1.metrics.example.com
+spec:
+  group: metrics.example.com
+  version: v1
+  service:
+    name: api
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: vw
+webhooks:
+- name: a.example.com
+  clientConfig:
+    service:
+      name: wh
+      namespace: old
+- name: b.example.com
+  clientConfig:
+    service:
+      name: wh
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: conv
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: wh
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: reader
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: reader
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: rb
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: reader
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: sys
+---
+apiVersion: widgets.example.com/v1
+kind: Widget
+metadata:
+  name: w
+"#;
+
+/// Referrers and targets in different namespaces.
+const NAMESPACES: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: a
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: b
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: only-a
+  namespace: a
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+  namespace: b
+spec:
+  template:
+    spec:
+      serviceAccountName: sa
+      containers:
+      - name: c
+        image: x
+        envFrom:
+        - configMapRef:
+            name: only-a
+        - configMapRef:
+            name: cfg
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: r
+rules:
+- resourceNames: [cfg, only-a, missing]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: sa
+  namespace: c
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: rb
+  namespace: a
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: r
+subjects:
+- kind: ServiceAccount
+  name: sa
+  namespace: c
+- kind: Group
+  name: sa
+"#;
+
 fn nothing(_: &mut [Resource], _: &TransformerConfig) -> Result<()> {
     Ok(())
 }
@@ -462,6 +618,27 @@ fn transformers_match_kubectl_kustomize() {
             )),
             steps: |res, cfg| {
                 add_name_prefix_suffix(res, "", "-v2", cfg)?;
+                fix_name_references(res, cfg)
+            },
+        },
+        Case {
+            name: "cluster-scoped plumbing",
+            kustomization: "namespace: sys\nnamePrefix: p-\nresources: [plumbing.yaml]\n",
+            files: &[("plumbing.yaml", PLUMBING)],
+            config: None,
+            steps: |res, cfg| {
+                set_namespace(res, "sys", cfg)?;
+                add_name_prefix_suffix(res, "p-", "", cfg)?;
+                fix_name_references(res, cfg)
+            },
+        },
+        Case {
+            name: "visibility across namespaces",
+            kustomization: "namePrefix: p-\nresources: [ns.yaml]\n",
+            files: &[("ns.yaml", NAMESPACES)],
+            config: None,
+            steps: |res, cfg| {
+                add_name_prefix_suffix(res, "p-", "", cfg)?;
                 fix_name_references(res, cfg)
             },
         },
