@@ -654,3 +654,65 @@ fn transformers_match_kubectl_kustomize() {
         run(case);
     }
 }
+
+fn resources_of(text: &str, name: &str) -> Vec<Resource> {
+    parse(text, name)
+        .into_iter()
+        .map(|n| {
+            let origin = n.span.clone().unwrap_or_else(|| Span::file(name.into()));
+            Resource::new(n, origin)
+        })
+        .collect()
+}
+
+/// Two bases rename their own `cfg` differently; an overlay's ClusterRole naming `cfg` cannot
+/// tell which one it means. kubectl and we both refuse.
+#[test]
+fn ambiguous_referral_fails_like_kubectl() {
+    if !kubectl_available() {
+        println!("SKIP: kubectl not found");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n";
+    let cr = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- resourceNames: [cfg]\n";
+    for base in ["a", "b"] {
+        let d = root.join(base);
+        std::fs::create_dir(&d).expect("mkdir");
+        let k = format!("namePrefix: {base}-\nnamespace: {base}\nresources: [cm.yaml]\n");
+        std::fs::write(d.join("kustomization.yaml"), k).expect("write");
+        std::fs::write(d.join("cm.yaml"), cm).expect("write");
+    }
+    std::fs::write(
+        root.join("kustomization.yaml"),
+        "namePrefix: o-\nresources: [a, b, cr.yaml]\n",
+    )
+    .expect("write");
+    std::fs::write(root.join("cr.yaml"), cr).expect("write");
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(root)
+        .output()
+        .expect("kubectl runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("found multiple possible referrals"));
+
+    let cfg = defaults();
+    let mut all = Vec::new();
+    for base in ["a", "b"] {
+        let mut res = resources_of(cm, "cm.yaml");
+        set_namespace(&mut res, base, &cfg).expect("namespace");
+        add_name_prefix_suffix(&mut res, &format!("{base}-"), "", &cfg).expect("prefix");
+        fix_name_references(&mut res, &cfg).expect("base fix-up");
+        all.extend(res);
+    }
+    all.extend(resources_of(cr, "cr.yaml"));
+    add_name_prefix_suffix(&mut all, "o-", "", &cfg).expect("prefix");
+    let err = fix_name_references(&mut all, &cfg).expect_err("ambiguous");
+    assert!(
+        err.message.contains("found multiple possible referrals"),
+        "{err}"
+    );
+    assert_eq!((&*err.span.file, err.span.line), ("cr.yaml", 6));
+}
