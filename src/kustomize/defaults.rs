@@ -333,11 +333,14 @@ pub fn defaults() -> TransformerConfig {
         for field in VAR_CONTAINER_FIELDS {
             var_reference.push(FieldSpec::kind(kind, &format!("{prefix}/{field}"), false));
         }
-        var_reference.push(FieldSpec::kind(
-            kind,
-            &format!("{prefix}/volumes/nfs/server"),
-            false,
-        ));
+        // StatefulSets list their claim templates' NFS server instead (in VAR_REFERENCE).
+        if *kind != "StatefulSet" {
+            var_reference.push(FieldSpec::kind(
+                kind,
+                &format!("{prefix}/volumes/nfs/server"),
+                false,
+            ));
+        }
     }
     TransformerConfig {
         name_prefix: vec![FieldSpec::any("metadata/name", false)],
