@@ -520,4 +520,55 @@ mod tests {
             Some("b")
         );
     }
+
+    #[test]
+    fn namespace_plugin_options() {
+        let text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: b\n  namespace: keep\nsubjects:\n- kind: ServiceAccount\n  name: sa\n- kind: User\n  name: u\n";
+        let mut res = resources(text);
+        let opts = NamespaceOptions {
+            unset_only: true,
+            subjects: SubjectMode::AllServiceAccounts,
+        };
+        set_namespace_with(&mut res, "prod", &defaults().namespace, opts).expect("applies");
+        assert_eq!(res[0].namespace(), "keep");
+        let subjects = res[0]
+            .node
+            .get_path(&["subjects"])
+            .and_then(Node::as_seq)
+            .expect("seq");
+        assert_eq!(subjects[0].str_at(&["namespace"]), Some("prod"));
+        assert_eq!(subjects[1].str_at(&["namespace"]), None);
+    }
+
+    #[test]
+    fn created_namespace_points_at_metadata() {
+        let mut res = resources("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n");
+        set_namespace(&mut res, "prod", &defaults()).expect("applies");
+        let ns = res[0]
+            .node
+            .get_path(&["metadata", "namespace"])
+            .expect("created");
+        let meta = res[0].node.get_path(&["metadata"]).expect("metadata");
+        assert!(ns.span.is_some());
+        assert_eq!(ns.span, meta.span);
+    }
+
+    #[test]
+    fn labels_on_a_scalar_are_an_error_but_null_is_left_alone() {
+        let mut res = resources(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  selector:\n    matchLabels:\n",
+        );
+        add_common_labels(&mut res, &[pair("a", "b")], &defaults()).expect("null is skipped");
+        assert!(
+            res[0]
+                .node
+                .get_path(&["spec", "selector", "matchLabels"])
+                .is_some_and(Node::is_null)
+        );
+        let mut res =
+            resources("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: x\n");
+        let err = add_common_labels(&mut res, &[pair("a", "b")], &defaults()).expect_err("scalar");
+        assert!(err.message.contains("metadata/labels"), "{err}");
+        assert_eq!(err.span.line, 5);
+    }
 }
