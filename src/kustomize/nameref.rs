@@ -20,26 +20,32 @@ struct Target {
     original_ns: String,
     prefixes: Vec<String>,
     suffixes: Vec<String>,
+    /// Effective current namespace and scope, computed once: every referrer compares them.
+    ns: String,
+    cluster: bool,
 }
 
 impl Target {
     fn of(r: &Resource) -> Target {
         let org = r.original_id();
+        let cur = r.id();
         Target {
-            cur: r.id(),
             prev: r.previous_ids.clone(),
             original_ns: effective_namespace(&org.gvk, &org.namespace),
             prefixes: r.name_prefixes.clone(),
             suffixes: r.name_suffixes.clone(),
+            ns: effective_namespace(&cur.gvk, &cur.namespace),
+            cluster: is_cluster_scoped(&cur.gvk),
+            cur,
         }
     }
 
-    fn cur_ns(&self) -> String {
-        effective_namespace(&self.cur.gvk, &self.cur.namespace)
+    fn cur_ns(&self) -> &str {
+        &self.ns
     }
 
     fn cluster_scoped(&self) -> bool {
-        is_cluster_scoped(&self.cur.gvk)
+        self.cluster
     }
 }
 
