@@ -102,6 +102,11 @@ pub struct Resource {
     pub previous_ids: Vec<ResId>,
     /// Set for ConfigMaps and Secrets made by generators.
     pub generated: Option<Generated>,
+    /// Name prefixes applied so far, oldest first (name references prefer targets that share
+    /// the referrer's prefixes).
+    pub name_prefixes: Vec<String>,
+    /// Name suffixes applied so far, oldest first.
+    pub name_suffixes: Vec<String>,
     /// Where the document starts in the file that defined it (or the generator entry).
     pub origin: Span,
 }
@@ -113,6 +118,8 @@ impl Resource {
             node,
             previous_ids: Vec::new(),
             generated: None,
+            name_prefixes: Vec::new(),
+            name_suffixes: Vec::new(),
             origin,
         }
     }

@@ -1,11 +1,17 @@
 //! An in-process `kustomize build`, matching kustomize v5.5.0 byte for byte.
 
+pub mod config;
+pub mod defaults;
+pub mod fieldspec;
 pub mod generator;
 pub mod hash;
 pub mod kustomization;
 pub mod load;
+pub mod nameref;
 pub mod resources;
+pub mod scope;
 pub mod select;
 pub mod sort;
+pub mod transform;
 
 pub use load::LoadRestrictor;
