@@ -6,5 +6,6 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod repo;
 pub mod resource;
 pub mod yaml;

@@ -1,0 +1,353 @@
+//! The include graph between kustomize roots, and what each root's build reads.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use super::kustfile::{self, FileRole, RawRef};
+use super::walk::{KUSTOMIZATION_FILE_NAMES, Walked, span_of};
+use super::{
+    FileRead, KustomizeRoot, MAX_FILE_SIZE, Note, NoteKind, Repo, absolute, full, normalize,
+};
+use crate::error::{Error, Result};
+use crate::yaml::Span;
+
+/// One kustomize root, paths relative to the repository root.
+#[derive(Debug, Default)]
+pub(crate) struct RootInfo {
+    pub dir: PathBuf,
+    pub file: PathBuf,
+    pub refs: Vec<PathBuf>,
+    pub reads: Vec<(PathBuf, FileRole, Option<Span>)>,
+    pub included_by: Vec<PathBuf>,
+    pub is_component: bool,
+    pub notes: Vec<Note>,
+}
+
+/// Every kustomize root of the repository, sorted by directory.
+#[derive(Debug, Default)]
+pub(crate) struct Graph {
+    pub roots: Vec<RootInfo>,
+    pub index: BTreeMap<PathBuf, usize>,
+}
+
+fn multiple_error(root: &Path, dir: &Path) -> Error {
+    let shown = full(root, dir);
+    Error::in_file(
+        &shown.to_string_lossy(),
+        format!(
+            "Found multiple kustomization files under: {}",
+            shown.display()
+        ),
+    )
+}
+
+/// Looks for a kustomization file in a directory the walk did not list as a root.
+fn find_kustomization_on_disk(root: &Path, dir: &Path) -> Result<Option<PathBuf>> {
+    let found: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| full(root, p).is_file())
+        .collect();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.into_iter().next()),
+        _ => Err(multiple_error(root, dir)),
+    }
+}
+
+/// Whether a kustomization entry names something kustomize would fetch rather than read.
+fn looks_remote(value: &str) -> bool {
+    value.contains("://")
+        || value.starts_with("git@")
+        || value.starts_with("github.com/")
+        || value.starts_with("gitlab.com/")
+        || value.starts_with("bitbucket.org/")
+        || value.contains("?ref=")
+}
+
+impl Graph {
+    /// Reads every kustomization in the walk, and those they include from places the walk
+    /// skipped (hidden directories), then links them.
+    pub(crate) fn build(root: &Path, walked: &Walked) -> Result<Graph> {
+        let mut found: BTreeMap<PathBuf, RootInfo> = BTreeMap::new();
+        let mut queue: VecDeque<(PathBuf, PathBuf)> = VecDeque::new();
+        for (dir, files) in &walked.kustomizations {
+            if files.len() > 1 {
+                return Err(multiple_error(root, dir));
+            }
+            if let Some(f) = files.first() {
+                queue.push_back((dir.clone(), f.clone()));
+            }
+        }
+        let mut queued: BTreeSet<PathBuf> = queue.iter().map(|(d, _)| d.clone()).collect();
+        while let Some((dir, file)) = queue.pop_front() {
+            let info = load(root, walked, dir.clone(), file);
+            for r in &info.refs {
+                if queued.contains(r) {
+                    continue;
+                }
+                queued.insert(r.clone());
+                if let Some(f) = find_kustomization_on_disk(root, r)? {
+                    queue.push_back((r.clone(), f));
+                }
+            }
+            found.insert(dir, info);
+        }
+        let mut g = Graph::default();
+        for (i, (dir, info)) in found.into_iter().enumerate() {
+            g.index.insert(dir, i);
+            g.roots.push(info);
+        }
+        let mut edges = Vec::new();
+        for (i, info) in g.roots.iter_mut().enumerate() {
+            let mut notes = Vec::new();
+            for r in &info.refs {
+                match g.index.get(r) {
+                    Some(&j) => edges.push((i, j)),
+                    None => notes.push(Note {
+                        span: span_of(root, r),
+                        kind: NoteKind::NotAKustomization,
+                        message: format!(
+                            "{} includes this directory, which has no kustomization file",
+                            full(root, &info.file).display()
+                        ),
+                    }),
+                }
+            }
+            info.notes.extend(notes);
+        }
+        for (i, j) in edges {
+            let from = g.roots[i].dir.clone();
+            g.roots[j].included_by.push(from);
+        }
+        for info in &mut g.roots {
+            info.included_by.sort();
+            info.included_by.dedup();
+        }
+        Ok(g)
+    }
+
+    /// The roots under `start`, plus every root they include, as sorted indices.
+    pub(crate) fn selected(&self, start: &Path) -> Vec<usize> {
+        let mut seen: BTreeSet<usize> = BTreeSet::new();
+        let mut stack: Vec<usize> = self
+            .roots
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.dir.starts_with(start))
+            .map(|(i, _)| i)
+            .collect();
+        while let Some(i) = stack.pop() {
+            if seen.insert(i) {
+                stack.extend(self.roots[i].refs.iter().filter_map(|d| self.index.get(d)));
+            }
+        }
+        seen.into_iter().collect()
+    }
+
+    /// The public form of root `i`, paths joined to `root`.
+    pub(crate) fn public(&self, root: &Path, i: usize) -> KustomizeRoot {
+        let r = &self.roots[i];
+        KustomizeRoot {
+            dir: full(root, &r.dir),
+            file: full(root, &r.file),
+            references: r.refs.iter().map(|d| full(root, d)).collect(),
+            reads: r
+                .reads
+                .iter()
+                .map(|(p, role, span)| FileRead {
+                    path: full(root, p),
+                    role: *role,
+                    span: span.clone(),
+                })
+                .collect(),
+            included_by: r.included_by.iter().map(|d| full(root, d)).collect(),
+            is_top_level: r.included_by.is_empty(),
+            is_component: r.is_component,
+        }
+    }
+}
+
+/// Reads one kustomization file and resolves the paths it names.
+fn load(root: &Path, walked: &Walked, dir: PathBuf, file: PathBuf) -> RootInfo {
+    let mut info = RootInfo {
+        dir,
+        file,
+        ..RootInfo::default()
+    };
+    let shown = full(root, &info.file);
+    let display = shown.to_string_lossy().into_owned();
+    let error_note = |message: String| Note {
+        span: Span::file(display.as_str().into()),
+        kind: NoteKind::KustomizationError,
+        message,
+    };
+    if walked.too_large.contains(&info.file) {
+        return info;
+    }
+    let bytes = match std::fs::read(&shown) {
+        Ok(b) if b.len() as u64 > MAX_FILE_SIZE => {
+            info.notes.push(error_note(format!(
+                "kustomization not read: more than {MAX_FILE_SIZE} bytes"
+            )));
+            return info;
+        }
+        Ok(b) => b,
+        Err(e) => {
+            info.notes.push(error_note(format!("cannot read: {e}")));
+            return info;
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        info.notes
+            .push(error_note("file is not valid UTF-8 text".to_string()));
+        return info;
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let parsed = match kustfile::parse(text, &display) {
+        Ok(p) => p,
+        Err(e) => {
+            info.notes.push(Note {
+                span: e.span,
+                kind: NoteKind::KustomizationError,
+                message: e.message,
+            });
+            return info;
+        }
+    };
+    info.is_component = parsed.is_component;
+    for raw in parsed.refs {
+        resolve(root, walked, &mut info, &display, raw);
+    }
+    info
+}
+
+fn resolve(root: &Path, walked: &Walked, info: &mut RootInfo, display: &str, raw: RawRef) {
+    let span = raw
+        .span
+        .clone()
+        .unwrap_or_else(|| Span::file(display.into()));
+    let mut note = |kind: NoteKind, message: String| {
+        info.notes.push(Note {
+            span: span.clone(),
+            kind,
+            message,
+        })
+    };
+    let Some(rel) = normalize(&info.dir, &raw.value) else {
+        if looks_remote(&raw.value) {
+            note(
+                NoteKind::RemoteReference,
+                format!("remote reference {:?} is not fetched", raw.value),
+            );
+        } else {
+            note(
+                NoteKind::OutsideRepo,
+                format!(
+                    "{:?} is outside the repository; Flux cannot read it",
+                    raw.value
+                ),
+            );
+        }
+        return;
+    };
+    let is_dir = if walked.dirs.contains(&rel) {
+        true
+    } else if walked.files.contains(&rel) {
+        false
+    } else {
+        match std::fs::metadata(full(root, &rel)) {
+            Ok(m) => {
+                note(
+                    NoteKind::NotWalked,
+                    format!(
+                        "{:?} is hidden, behind a symbolic link, or excluded by .gitignore or \
+                         .sourceignore (then Flux will not see it either)",
+                        raw.value
+                    ),
+                );
+                m.is_dir()
+            }
+            Err(_) if looks_remote(&raw.value) => {
+                note(
+                    NoteKind::RemoteReference,
+                    format!("remote reference {:?} is not fetched", raw.value),
+                );
+                return;
+            }
+            Err(_) => {
+                note(
+                    NoteKind::MissingReference,
+                    format!("{:?} does not exist", raw.value),
+                );
+                return;
+            }
+        }
+    };
+    if is_dir {
+        if !info.refs.contains(&rel) {
+            info.refs.push(rel);
+        }
+    } else {
+        info.reads.push((rel, raw.role, raw.span));
+    }
+}
+
+/// `path` relative to the repository root: absolute paths and paths that begin with the root
+/// are made relative; other relative paths are taken as relative to the root already, as
+/// `git diff --name-only` prints them.
+fn relative_to_root(root: &Path, abs_root: &Path, path: &Path) -> Option<PathBuf> {
+    if let Ok(rest) = path.strip_prefix(root) {
+        return normalize(Path::new(""), &rest.to_string_lossy());
+    }
+    if path.is_absolute() {
+        let abs = absolute(path).ok()?;
+        return abs.strip_prefix(abs_root).ok().map(Path::to_path_buf);
+    }
+    normalize(Path::new(""), &path.to_string_lossy())
+}
+
+/// The top-level kustomize roots whose build reads any of the `changed` paths: their own
+/// kustomization file or any file it reads (resources, patches, generator inputs, configuration),
+/// followed through bases and components. A changed directory matches every file under it.
+///
+/// Paths may be absolute, begin with the repository root, or be relative to the root (as
+/// `git diff --name-only` prints them). Only roots in `repo` are considered, sorted by directory.
+pub fn affected_roots<'a>(repo: &'a Repo, changed: &[PathBuf]) -> Vec<&'a KustomizeRoot> {
+    let Ok(abs_root) = absolute(&repo.root) else {
+        return Vec::new();
+    };
+    let changed: Vec<PathBuf> = changed
+        .iter()
+        .filter_map(|c| relative_to_root(&repo.root, &abs_root, c))
+        .collect();
+    let hits = |p: &Path| {
+        let rel = repo.relative(p);
+        changed.iter().any(|c| rel.starts_with(c))
+    };
+    let by_dir: BTreeMap<&Path, &KustomizeRoot> = repo
+        .kustomize_roots
+        .iter()
+        .map(|r| (r.dir.as_path(), r))
+        .collect();
+    let mut out = Vec::new();
+    for top in repo.top_level() {
+        let mut seen: BTreeSet<&Path> = BTreeSet::new();
+        let mut stack = vec![top];
+        let mut affected = false;
+        while let Some(r) = stack.pop() {
+            if !seen.insert(r.dir.as_path()) {
+                continue;
+            }
+            if hits(&r.file) || r.reads.iter().any(|f| hits(&f.path)) {
+                affected = true;
+                break;
+            }
+            stack.extend(r.references.iter().filter_map(|d| by_dir.get(d.as_path())));
+        }
+        if affected {
+            out.push(top);
+        }
+    }
+    out
+}
