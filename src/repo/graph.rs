@@ -19,6 +19,7 @@ pub(crate) struct RootInfo {
     pub refs: Vec<PathBuf>,
     pub reads: Vec<(PathBuf, FileRole, Option<Span>)>,
     pub included_by: Vec<PathBuf>,
+    pub top_level: bool,
     pub is_component: bool,
     pub notes: Vec<Note>,
 }
@@ -67,42 +68,70 @@ fn looks_remote(value: &str) -> bool {
 
 impl Graph {
     /// Reads every kustomization in the walk, and those they include from places the walk
-    /// skipped (hidden directories), then links them.
+    /// skipped (hidden directories, symbolic links), then links them.
     pub(crate) fn build(root: &Path, walked: &Walked) -> Result<Graph> {
+        let canon_root = std::fs::canonicalize(root).ok();
         let mut found: BTreeMap<PathBuf, RootInfo> = BTreeMap::new();
         let mut queue: VecDeque<(PathBuf, PathBuf)> = VecDeque::new();
+        // Real directory of every root, so that a symbolic link to a known root (or a link loop)
+        // resolves to that root instead of loading it again under a longer name.
+        let mut by_canon: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
         for (dir, files) in &walked.kustomizations {
             if files.len() > 1 {
                 return Err(multiple_error(root, dir));
             }
             if let Some(f) = files.first() {
                 queue.push_back((dir.clone(), f.clone()));
+                if let Ok(c) = std::fs::canonicalize(full(root, dir)) {
+                    by_canon.insert(c, dir.clone());
+                }
             }
         }
         let mut queued: BTreeSet<PathBuf> = queue.iter().map(|(d, _)| d.clone()).collect();
+        let mut alias: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
         while let Some((dir, file)) = queue.pop_front() {
-            let info = load(root, walked, dir.clone(), file);
+            let info = load(root, canon_root.as_deref(), walked, dir.clone(), file);
             for r in &info.refs {
                 if queued.contains(r) {
                     continue;
                 }
                 queued.insert(r.clone());
-                if let Some(f) = find_kustomization_on_disk(root, r)? {
+                let canon = std::fs::canonicalize(full(root, r)).ok();
+                if let Some(known) = canon.as_ref().and_then(|c| by_canon.get(c)) {
+                    alias.insert(r.clone(), known.clone());
+                } else if let Some(f) = find_kustomization_on_disk(root, r)? {
+                    if let Some(c) = canon {
+                        by_canon.insert(c, r.clone());
+                    }
                     queue.push_back((r.clone(), f));
                 }
             }
             found.insert(dir, info);
         }
         let mut g = Graph::default();
-        for (i, (dir, info)) in found.into_iter().enumerate() {
+        for (i, (dir, mut info)) in found.into_iter().enumerate() {
+            let refs = std::mem::take(&mut info.refs);
+            for r in refs {
+                let r = alias.get(&r).cloned().unwrap_or(r);
+                if !info.refs.contains(&r) {
+                    info.refs.push(r);
+                }
+            }
             g.index.insert(dir, i);
             g.roots.push(info);
         }
+        g.link(root);
+        Ok(g)
+    }
+
+    /// Fills `included_by` and `top_level`, and notes references to directories that are not
+    /// kustomize roots.
+    fn link(&mut self, root: &Path) {
         let mut edges = Vec::new();
-        for (i, info) in g.roots.iter_mut().enumerate() {
+        for (i, info) in self.roots.iter_mut().enumerate() {
             let mut notes = Vec::new();
             for r in &info.refs {
-                match g.index.get(r) {
+                match self.index.get(r) {
                     Some(&j) => edges.push((i, j)),
                     None => notes.push(Note {
                         span: span_of(root, r),
@@ -116,15 +145,43 @@ impl Graph {
             }
             info.notes.extend(notes);
         }
-        for (i, j) in edges {
-            let from = g.roots[i].dir.clone();
-            g.roots[j].included_by.push(from);
+        for &(i, j) in &edges {
+            // A root that includes itself is still built on its own, where the build reports
+            // the cycle.
+            if i != j {
+                let from = self.roots[i].dir.clone();
+                self.roots[j].included_by.push(from);
+            }
         }
-        for info in &mut g.roots {
+        for info in &mut self.roots {
             info.included_by.sort();
             info.included_by.dedup();
+            info.top_level = info.included_by.is_empty();
         }
-        Ok(g)
+        // Roots that only include each other in a cycle would otherwise never be built, and the
+        // cycle never reported: make the first of each such group top-level.
+        let mut reached = vec![false; self.roots.len()];
+        let tops: Vec<usize> = (0..self.roots.len())
+            .filter(|&i| self.roots[i].top_level)
+            .collect();
+        for i in tops {
+            self.reach(i, &mut reached);
+        }
+        for i in 0..self.roots.len() {
+            if !reached[i] {
+                self.roots[i].top_level = true;
+                self.reach(i, &mut reached);
+            }
+        }
+    }
+
+    fn reach(&self, from: usize, reached: &mut [bool]) {
+        let mut stack = vec![from];
+        while let Some(i) = stack.pop() {
+            if !std::mem::replace(&mut reached[i], true) {
+                stack.extend(self.roots[i].refs.iter().filter_map(|d| self.index.get(d)));
+            }
+        }
     }
 
     /// The roots under `start`, plus every root they include, as sorted indices.
@@ -162,14 +219,20 @@ impl Graph {
                 })
                 .collect(),
             included_by: r.included_by.iter().map(|d| full(root, d)).collect(),
-            is_top_level: r.included_by.is_empty(),
+            is_top_level: r.top_level,
             is_component: r.is_component,
         }
     }
 }
 
 /// Reads one kustomization file and resolves the paths it names.
-fn load(root: &Path, walked: &Walked, dir: PathBuf, file: PathBuf) -> RootInfo {
+fn load(
+    root: &Path,
+    canon_root: Option<&Path>,
+    walked: &Walked,
+    dir: PathBuf,
+    file: PathBuf,
+) -> RootInfo {
     let mut info = RootInfo {
         dir,
         file,
@@ -217,12 +280,19 @@ fn load(root: &Path, walked: &Walked, dir: PathBuf, file: PathBuf) -> RootInfo {
     };
     info.is_component = parsed.is_component;
     for raw in parsed.refs {
-        resolve(root, walked, &mut info, &display, raw);
+        resolve(root, canon_root, walked, &mut info, &display, raw);
     }
     info
 }
 
-fn resolve(root: &Path, walked: &Walked, info: &mut RootInfo, display: &str, raw: RawRef) {
+fn resolve(
+    root: &Path,
+    canon_root: Option<&Path>,
+    walked: &Walked,
+    info: &mut RootInfo,
+    display: &str,
+    raw: RawRef,
+) {
     let span = raw
         .span
         .clone()
@@ -257,6 +327,17 @@ fn resolve(root: &Path, walked: &Walked, info: &mut RootInfo, display: &str, raw
         false
     } else {
         match std::fs::metadata(full(root, &rel)) {
+            Ok(_) if escapes(canon_root, &full(root, &rel)) => {
+                note(
+                    NoteKind::OutsideRepo,
+                    format!(
+                        "{:?} leads outside the repository through a symbolic link; Flux \
+                         cannot read it",
+                        raw.value
+                    ),
+                );
+                return;
+            }
             Ok(m) => {
                 note(
                     NoteKind::NotWalked,
@@ -290,6 +371,14 @@ fn resolve(root: &Path, walked: &Walked, info: &mut RootInfo, display: &str, raw
         }
     } else {
         info.reads.push((rel, raw.role, raw.span));
+    }
+}
+
+/// Whether `path`, with symbolic links resolved, lies outside the repository.
+fn escapes(canon_root: Option<&Path>, path: &Path) -> bool {
+    match (canon_root, std::fs::canonicalize(path)) {
+        (Some(root), Ok(real)) => !real.starts_with(root),
+        _ => false,
     }
 }
 

@@ -62,7 +62,9 @@ pub struct KustomizeRoot {
     pub reads: Vec<FileRead>,
     /// Directories of the kustomize roots that include this one, sorted.
     pub included_by: Vec<PathBuf>,
-    /// True when no kustomize root in the repository includes this one: an overlay to build.
+    /// True when this root is built on its own: no kustomize root in the repository includes it
+    /// (an overlay), or it is the first of a group that only include each other in a cycle (so
+    /// that the build reports the cycle).
     pub is_top_level: bool,
     /// True for `kind: Component`.
     pub is_component: bool,

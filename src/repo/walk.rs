@@ -72,7 +72,7 @@ fn default_exclusions(root: &Path) -> Gitignore {
 }
 
 pub(crate) fn span_of(root: &Path, rel: &Path) -> Span {
-    Span::file(root.join(rel).to_string_lossy().as_ref().into())
+    Span::file(super::full(root, rel).to_string_lossy().as_ref().into())
 }
 
 /// Walks the whole tree under `root`.
@@ -112,12 +112,16 @@ pub(crate) fn walk(root: &Path) -> Walked {
         let entry = match result {
             Ok(e) => e,
             Err(err) => {
+                let rel = error_path(&err)
+                    .and_then(|p| p.strip_prefix(root).ok())
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
                 let note = Note {
-                    span: Span::file(root.to_string_lossy().as_ref().into()),
+                    span: span_of(root, &rel),
                     kind: NoteKind::Unreadable,
-                    message: format!("could not read part of the repository: {err}"),
+                    message: format!("could not read: {err}"),
                 };
-                out.notes.push((PathBuf::new(), note));
+                out.notes.push((rel, note));
                 continue;
             }
         };
@@ -125,6 +129,18 @@ pub(crate) fn walk(root: &Path) -> Walked {
             continue;
         };
         let rel = rel.to_path_buf();
+        // A directory whose ignore file is partly broken still comes through, with the error.
+        if let Some(err) = entry.error() {
+            let file = error_path(err)
+                .and_then(|p| p.strip_prefix(root).ok())
+                .map_or_else(|| rel.clone(), Path::to_path_buf);
+            let note = Note {
+                span: span_of(root, &file),
+                kind: NoteKind::Unreadable,
+                message: format!("ignore file partly unreadable, other lines still apply: {err}"),
+            };
+            out.notes.push((file, note));
+        }
         let Some(ft) = entry.file_type() else {
             continue;
         };
@@ -142,6 +158,18 @@ pub(crate) fn walk(root: &Path) -> Walked {
         }
     }
     out
+}
+
+/// The file an error of the walk is about, when it says.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
 }
 
 fn add_file(root: &Path, rel: PathBuf, entry: &ignore::DirEntry, out: &mut Walked) {

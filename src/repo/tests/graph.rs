@@ -370,3 +370,48 @@ fn a_kustomization_at_the_root_and_a_file_as_start() {
     assert!(repo.kustomize_roots.is_empty());
     assert_eq!(rels(&repo, &repo.plain_yaml), ["extra/x.yaml"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_in_references_resolve_to_known_roots_and_never_loop() {
+    use std::os::unix::fs::symlink;
+    let t = tmp();
+    let r = t.path();
+    let outside = tmp();
+    kust(r, "base", "resources: [cm.yaml]\n");
+    write(r, "base/cm.yaml", CM);
+    symlink(r.join("base"), r.join("base-link")).unwrap();
+    kust(r, "prod", "resources: [../base-link]\n");
+    // A kustomization naming a link back to its own directory, and a link out of the repository.
+    kust(r, "loop", "resources: [again, ../escape]\n");
+    symlink(r.join("loop"), r.join("loop/again")).unwrap();
+    symlink(outside.path(), r.join("escape")).unwrap();
+    let repo = discover(r, r).unwrap();
+    assert_eq!(dirs(&repo), ["base", "loop", "prod"]);
+    let prod = repo.root_at(&r.join("prod")).unwrap();
+    assert_eq!(rels(&repo, &prod.references), ["base"]);
+    assert!(!repo.root_at(&r.join("base")).unwrap().is_top_level);
+    let lp = repo.root_at(&r.join("loop")).unwrap();
+    assert_eq!(rels(&repo, &lp.references), ["loop"]);
+    assert!(lp.is_top_level && lp.included_by.is_empty());
+    assert!(note_kinds(&repo).contains(&NoteKind::OutsideRepo));
+}
+
+#[test]
+fn roots_that_only_include_each_other_are_still_built() {
+    let t = tmp();
+    let r = t.path();
+    kust(r, "a", "resources: [../b]\n");
+    kust(r, "b", "resources: [../a]\n");
+    kust(r, "c", "resources: [../d]\n");
+    kust(r, "d", "resources: [../c]\n");
+    kust(r, "e", "resources: [../d]\n");
+    let repo = discover(r, r).unwrap();
+    let top: Vec<_> = repo
+        .top_level()
+        .map(|k| repo.relative(&k.dir).to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(top, ["a", "e"]);
+    assert_eq!(affected(&repo, &["b/kustomization.yaml"]), ["a"]);
+    assert_eq!(affected(&repo, &["c/kustomization.yaml"]), ["e"]);
+}

@@ -291,3 +291,17 @@ fn results_are_deterministic() {
     assert_eq!(a.plain_yaml, b.plain_yaml);
     assert_eq!(a.notes, b.notes);
 }
+
+#[test]
+fn a_broken_ignore_file_is_noted_and_the_rest_still_applies() {
+    let t = tmp();
+    let r = t.path();
+    write(r, "apps/.gitignore", "[z-a]\nskip.yaml\n");
+    write(r, "apps/skip.yaml", CM);
+    write(r, "apps/keep.yaml", CM);
+    let repo = discover(r, r).unwrap();
+    assert_eq!(rels(&repo, &repo.plain_yaml), ["apps/keep.yaml"]);
+    let n = &repo.notes[0];
+    assert_eq!(n.kind, NoteKind::Unreadable, "{:#?}", repo.notes);
+    assert_eq!(&*n.span.file, r.join("apps/.gitignore").to_string_lossy());
+}
