@@ -216,7 +216,8 @@ fn must_exist(path: &Path) -> Result<std::fs::Metadata> {
 }
 
 /// The repository root containing `path`: the nearest directory at or above it that holds a
-/// `.git` directory or file (worktrees and submodules use a file), else `path` itself.
+/// `.git` directory or file (worktrees and submodules use a file), else `path` itself (or, for
+/// a file, the directory holding it).
 ///
 /// Git is not run: CI images and archives may lack it. A missing `path` is an error naming it.
 pub fn find_root(path: &Path) -> Result<PathBuf> {
@@ -232,7 +233,14 @@ pub fn find_root(path: &Path) -> Result<PathBuf> {
             return Ok(dir.to_path_buf());
         }
     }
-    Ok(path.to_path_buf())
+    if meta.is_dir() {
+        Ok(path.to_path_buf())
+    } else {
+        Ok(match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        })
+    }
 }
 
 /// Discovers the kustomize roots and YAML files under `start`, a directory inside `root`.

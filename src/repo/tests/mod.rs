@@ -114,8 +114,13 @@ fn sourceignore_at_any_level_and_flux_defaults() {
     write(r, "cloudbuild.yaml", "steps: []\n");
     write(r, ".github/workflows/ci.yaml", "on: push\n");
     write(r, "sub/appveyor.yml", "build: off\n");
+    // A kustomization that reads an excluded file works locally but not in Flux.
+    kust(r, "app", "resources: [../drafts/cm.yaml]\n");
+    write(r, "drafts/cm.yaml", CM);
     let repo = discover(r, r).unwrap();
-    assert!(repo.kustomize_roots.is_empty());
+    let n: Vec<_> = repo.notes.iter().map(|n| (n.kind, n.span.line)).collect();
+    assert_eq!(n, [(NoteKind::NotWalked, 1)]);
+    assert_eq!(dirs(&repo), ["app"]);
     assert_eq!(
         rels(&repo, &repo.plain_yaml),
         ["apps/b.yaml", "apps/keep.local.yaml"]
@@ -278,6 +283,8 @@ fn find_root_without_git_is_the_path_itself() {
     // The temp dir may sit inside some git checkout; only then is the answer above `plain`.
     if !plain.ancestors().any(|d| d.join(".git").exists()) {
         assert_eq!(got, plain);
+        write(&plain, "x.yaml", CM);
+        assert_eq!(find_root(&plain.join("x.yaml")).unwrap(), plain);
     }
 }
 
