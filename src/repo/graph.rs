@@ -8,7 +8,7 @@ use super::walk::{KUSTOMIZATION_FILE_NAMES, Walked, span_of};
 use super::{
     FileRead, KustomizeRoot, MAX_FILE_SIZE, Note, NoteKind, Repo, absolute, full, normalize,
 };
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::yaml::Span;
 
 /// One kustomize root, paths relative to the repository root.
@@ -22,6 +22,8 @@ pub(crate) struct RootInfo {
     pub top_level: bool,
     pub is_component: bool,
     pub notes: Vec<Note>,
+    /// Why this root cannot be used at all (several kustomization files).
+    pub fatal: Option<Error>,
 }
 
 /// Every kustomize root of the repository, sorted by directory.
@@ -42,18 +44,13 @@ fn multiple_error(root: &Path, dir: &Path) -> Error {
     )
 }
 
-/// Looks for a kustomization file in a directory the walk did not list as a root.
-fn find_kustomization_on_disk(root: &Path, dir: &Path) -> Result<Option<PathBuf>> {
-    let found: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES
+/// The kustomization files in a directory the walk did not list as a root.
+fn kustomizations_on_disk(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    KUSTOMIZATION_FILE_NAMES
         .iter()
         .map(|n| dir.join(n))
         .filter(|p| full(root, p).is_file())
-        .collect();
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(found.into_iter().next()),
-        _ => Err(multiple_error(root, dir)),
-    }
+        .collect()
 }
 
 /// Whether a kustomization entry names something kustomize would fetch rather than read.
@@ -69,27 +66,36 @@ fn looks_remote(value: &str) -> bool {
 impl Graph {
     /// Reads every kustomization in the walk, and those they include from places the walk
     /// skipped (hidden directories, symbolic links), then links them.
-    pub(crate) fn build(root: &Path, walked: &Walked) -> Result<Graph> {
+    pub(crate) fn build(root: &Path, walked: &Walked) -> Graph {
         let canon_root = std::fs::canonicalize(root).ok();
         let mut found: BTreeMap<PathBuf, RootInfo> = BTreeMap::new();
-        let mut queue: VecDeque<(PathBuf, PathBuf)> = VecDeque::new();
+        let mut queue: VecDeque<(PathBuf, Vec<PathBuf>)> = VecDeque::new();
         // Real directory of every root, so that a symbolic link to a known root (or a link loop)
         // resolves to that root instead of loading it again under a longer name.
         let mut by_canon: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
         for (dir, files) in &walked.kustomizations {
-            if files.len() > 1 {
-                return Err(multiple_error(root, dir));
-            }
-            if let Some(f) = files.first() {
-                queue.push_back((dir.clone(), f.clone()));
-                if let Ok(c) = std::fs::canonicalize(full(root, dir)) {
-                    by_canon.insert(c, dir.clone());
-                }
+            queue.push_back((dir.clone(), files.clone()));
+            if let Ok(c) = std::fs::canonicalize(full(root, dir)) {
+                by_canon.insert(c, dir.clone());
             }
         }
         let mut queued: BTreeSet<PathBuf> = queue.iter().map(|(d, _)| d.clone()).collect();
         let mut alias: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
-        while let Some((dir, file)) = queue.pop_front() {
+        while let Some((dir, files)) = queue.pop_front() {
+            let Some(file) = files.first().cloned() else {
+                continue;
+            };
+            if files.len() > 1 {
+                let fatal = Some(multiple_error(root, &dir));
+                let info = RootInfo {
+                    dir: dir.clone(),
+                    file,
+                    fatal,
+                    ..RootInfo::default()
+                };
+                found.insert(dir, info);
+                continue;
+            }
             let info = load(root, canon_root.as_deref(), walked, dir.clone(), file);
             for r in &info.refs {
                 if queued.contains(r) {
@@ -99,11 +105,14 @@ impl Graph {
                 let canon = std::fs::canonicalize(full(root, r)).ok();
                 if let Some(known) = canon.as_ref().and_then(|c| by_canon.get(c)) {
                     alias.insert(r.clone(), known.clone());
-                } else if let Some(f) = find_kustomization_on_disk(root, r)? {
-                    if let Some(c) = canon {
-                        by_canon.insert(c, r.clone());
+                } else {
+                    let files = kustomizations_on_disk(root, r);
+                    if !files.is_empty() {
+                        if let Some(c) = canon {
+                            by_canon.insert(c, r.clone());
+                        }
+                        queue.push_back((r.clone(), files));
                     }
-                    queue.push_back((r.clone(), f));
                 }
             }
             found.insert(dir, info);
@@ -121,7 +130,7 @@ impl Graph {
             g.roots.push(info);
         }
         g.link(root);
-        Ok(g)
+        g
     }
 
     /// Fills `included_by` and `top_level`, and notes references to directories that are not

@@ -248,8 +248,8 @@ pub fn find_root(path: &Path) -> Result<PathBuf> {
 /// The whole repository is walked (honouring `.gitignore`, `.sourceignore` and Flux's default
 /// exclusions) so that the include graph is complete: a base under `start` that an overlay
 /// elsewhere includes is not top-level, and an overlay under `start` brings in its bases from
-/// anywhere in the repository. Two kustomization files in one directory are an error, as in
-/// kustomize; a kustomization that cannot be parsed is a note (the build reports it in full).
+/// anywhere in the repository. Two kustomization files in a directory that would be built
+/// are an error, as in kustomize; a kustomization that cannot be parsed is a note (the build reports it in full).
 pub fn discover(root: &Path, start: &Path) -> Result<Repo> {
     if !must_exist(root)?.is_dir() {
         return Err(Error::in_file(
@@ -267,14 +267,19 @@ pub fn discover(root: &Path, start: &Path) -> Result<Repo> {
     };
     let start_rel = start_rel.to_path_buf();
     let walked = walk::walk(root);
-    let g = graph::Graph::build(root, &walked)?;
+    let g = graph::Graph::build(root, &walked);
+    let selected = g.selected(&start_rel);
+    // Like kustomize, refuse only when a root that would be built is ambiguous; one elsewhere
+    // in the repository does not stop work on `start`.
+    if let Some(e) = selected.iter().find_map(|&i| g.roots[i].fatal.clone()) {
+        return Err(e);
+    }
     let mut notes: Vec<Note> = walked
         .notes
         .iter()
         .filter(|(rel, _)| rel.starts_with(&start_rel))
         .map(|(_, n)| n.clone())
         .collect();
-    let selected = g.selected(&start_rel);
     for &i in &selected {
         notes.extend(g.roots[i].notes.iter().cloned());
     }

@@ -85,6 +85,15 @@ fn two_kustomization_files_in_one_dir_is_kustomizes_error() {
         )
     );
     assert_eq!(&*err.span.file, dir.to_string_lossy().as_ref());
+    // Only a directory that would be built stops discovery.
+    kust(r, "ok", "resources: []\n");
+    kust(r, "uses", "resources: [../a]\n");
+    assert_eq!(dirs(&discover(r, &r.join("ok")).unwrap()), ["ok"]);
+    let err = discover(r, &r.join("uses")).unwrap_err();
+    assert!(
+        err.message
+            .starts_with("Found multiple kustomization files under: ")
+    );
 }
 
 #[test]
