@@ -7,5 +7,6 @@
 
 pub mod error;
 pub mod kustomize;
+pub mod repo;
 pub mod resource;
 pub mod yaml;
