@@ -15,9 +15,12 @@
 
 mod number;
 mod quote;
+mod reread;
 mod scalar;
 
-use super::node::{Entry, Node, Span, Value};
+use std::borrow::Cow;
+
+use super::node::{Node, Span, Value};
 use crate::error::{Error, Result};
 use scalar::Style;
 
@@ -154,7 +157,7 @@ impl Writer {
                 Some(text) => self.scalar(&text, Style::Plain, ctx),
                 None => return Err(unsupported(node, *f)),
             },
-            Value::Str(s) => self.string(s, ctx),
+            Value::Str(s) => self.string(&reread(s, node.span.as_ref())?, ctx),
             Value::Seq(items) if items.is_empty() => self.empty_flow("[", "]"),
             Value::Seq(items) => {
                 self.increase_indent(false, ctx.mapping && !self.indention);
@@ -167,12 +170,18 @@ impl Writer {
             }
             Value::Map(m) if m.is_empty() => self.empty_flow("{", "}"),
             Value::Map(m) => {
+                let keys = m
+                    .entries()
+                    .iter()
+                    .map(|e| reread(&e.key, e.key_span.as_ref()))
+                    .collect::<Result<Vec<_>>>()?;
                 self.increase_indent(false, false);
-                for entry in sorted_entries(m.entries()) {
+                for i in sorted_order(&keys) {
+                    let (key, value) = (&keys[i], &m.entries()[i].value);
                     self.write_indent();
-                    if is_simple_key(&entry.key) {
+                    if is_simple_key(key) {
                         self.string(
-                            &entry.key,
+                            key,
                             Ctx {
                                 mapping: true,
                                 simple_key: true,
@@ -182,7 +191,7 @@ impl Writer {
                     } else {
                         self.write_indicator("?", true, false, true);
                         self.string(
-                            &entry.key,
+                            key,
                             Ctx {
                                 mapping: true,
                                 simple_key: false,
@@ -192,7 +201,7 @@ impl Writer {
                         self.write_indicator(":", true, false, true);
                     }
                     self.node(
-                        &entry.value,
+                        value,
                         Ctx {
                             mapping: true,
                             simple_key: false,
@@ -213,6 +222,7 @@ impl Writer {
     /// A string as go-yaml v2 asks for it: a literal block when it has a newline, double-quoted
     /// when plain text would read back as another type, plain otherwise. The emitter may still
     /// pick another style when the requested one cannot hold the text.
+
     fn string(&mut self, s: &str, ctx: Ctx) {
         let requested = if s.contains('\n') {
             Style::Literal
@@ -262,12 +272,22 @@ fn unsupported(node: &Node, f: f64) -> Error {
     )
 }
 
-/// The entries in go-yaml v2's key order.
-fn sorted_entries(entries: &[Entry]) -> Vec<&Entry> {
-    let keys: Vec<Vec<char>> = entries.iter().map(|e| e.key.chars().collect()).collect();
-    let mut order: Vec<usize> = (0..entries.len()).collect();
+/// The place reported for values that carry no span of their own.
+fn generated() -> Span {
+    Span::file("<generated>".into())
+}
+
+/// A string as go-yaml v2 reads it back from kustomize's JSON, or kustomize's failure on it.
+fn reread<'a>(s: &'a str, span: Option<&Span>) -> Result<Cow<'a, str>> {
+    reread::json_string(s).map_err(|msg| Error::new(span.cloned().unwrap_or_else(generated), msg))
+}
+
+/// The order in which go-yaml v2 prints these keys.
+fn sorted_order<K: AsRef<str>>(keys: &[K]) -> Vec<usize> {
+    let keys: Vec<Vec<char>> = keys.iter().map(|k| k.as_ref().chars().collect()).collect();
+    let mut order: Vec<usize> = (0..keys.len()).collect();
     merge_sort(&mut order, &|&a, &b| key_less(&keys[a], &keys[b]));
-    order.into_iter().map(|i| &entries[i]).collect()
+    order
 }
 
 /// A stable merge sort by a "less" predicate. go-yaml's key order is not guaranteed to be a total

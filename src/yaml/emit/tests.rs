@@ -146,8 +146,8 @@ fn indicators_force_single_quotes() {
 #[test]
 fn special_characters_force_double_quotes() {
     assert_eq!(s("a\tb"), "k: \"a\\tb\"\n");
-    assert_eq!(s("bell\u{7}\u{1b}\u{7f}"), "k: \"bell\\a\\e\\x7F\"\n");
-    assert_eq!(s("nel\u{85}x"), "k: \"nel\\Nx\"\n");
+    assert_eq!(s("bell\u{7}\u{1b}\u{1}"), "k: \"bell\\a\\e\\x01\"\n");
+    assert_eq!(s("nul\u{0}"), "k: \"nul\\0\"\n");
     assert_eq!(s("hi 😀"), "k: \"hi \\U0001F600\"\n");
     assert_eq!(s("\u{feff}ab c"), "k: \"\\uFEFF\\x61\\x62\\x20\\x63\"\n");
     assert_eq!(s("cr\r"), "k: \"cr\\r\"\n");
@@ -216,4 +216,19 @@ fn keys_are_simple_up_to_128_bytes() {
 #[test]
 fn unicode_line_separators_are_kept_raw_outside_double_quotes() {
     assert_eq!(s("a\u{2028}b"), "k: 'a\u{2028}  b'\n");
+}
+
+#[test]
+fn strings_kustomize_cannot_reread_fail_or_fold() {
+    let docs = parse_str("a:\n  b: \"x\\x7Fy\"\n", "f.yaml", Profile::Kustomize, Limits::default())
+        .expect("parse");
+    let err = emit_document(&docs[0]).unwrap_err();
+    assert_eq!((err.span.line, err.span.col), (2, 6));
+    assert!(err.message.contains("U+007F"), "{}", err.message);
+    let mut m = Mapping::new();
+    m.insert("bad\u{9f}", Node::string("v"));
+    assert!(emit_document(&Node::new(Value::Map(m))).is_err());
+    // A raw NEL in JSON is a line break to go-yaml v2, folded like any other.
+    assert_eq!(s("nel\u{85}x"), "k: nel x\n");
+    assert_eq!(s("a\u{85}\u{85}b"), "k: |-\n  a\n  b\n");
 }
