@@ -222,7 +222,6 @@ impl Writer {
     /// A string as go-yaml v2 asks for it: a literal block when it has a newline, double-quoted
     /// when plain text would read back as another type, plain otherwise. The emitter may still
     /// pick another style when the requested one cannot hold the text.
-
     fn string(&mut self, s: &str, ctx: Ctx) {
         let requested = if s.contains('\n') {
             Style::Literal
