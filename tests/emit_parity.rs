@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use fluxval::yaml::{Limits, Node, Profile, emit_documents, parse_str};
+use fluxval::yaml::{Limits, Node, Profile, emit_document, emit_documents, parse_str};
 
 fn kubectl_available() -> bool {
     Command::new("kubectl")
@@ -285,6 +285,12 @@ fn compare(docs: &[String], what: &str) {
     }
     std::fs::write(dir.path().join("kustomization.yaml"), kustomization).expect("write");
     let want = kustomize(dir.path());
+    if std::env::var_os("EMIT_PARITY_DUMP").is_some() {
+        let _ = std::fs::write(
+            std::env::temp_dir().join(format!("emit-parity-{}.yaml", what.replace(' ', "-"))),
+            &want,
+        );
+    }
     let got = emit_documents(&nodes).expect("emit");
     assert_same(&want, &got, what);
 }
@@ -357,4 +363,260 @@ fn nested_objects_match_kubectl() {
         })
         .collect();
     compare(&docs, "nested objects");
+}
+
+/// The read-only corpus of real repositories: beside the checkout (CI) or in the workspace.
+fn corpus_dir() -> Option<std::path::PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|d| d.join("shared/corpus"))
+        .chain([std::path::PathBuf::from("/work/shared/corpus")])
+        .find(|d| d.is_dir())
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            yaml_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            && p.file_name().is_some_and(|n| n != "kustomization.yaml")
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// The identity kustomize refuses to see twice in one build.
+fn resource_id(doc: &Node) -> Option<String> {
+    let kind = doc.str_at(&["kind"])?;
+    let name = doc.str_at(&["metadata", "name"])?;
+    let api = doc.str_at(&["apiVersion"]).unwrap_or("");
+    let ns = doc.str_at(&["metadata", "namespace"]).unwrap_or("");
+    Some(format!("{api}|{kind}|{ns}|{name}"))
+}
+
+/// kubectl's documents, split at the `---` lines (block content is always indented, so a line
+/// that is exactly `---` separates documents).
+fn split_documents(out: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in out.split_inclusive('\n') {
+        if line == "---\n" {
+            docs.push(String::new());
+        } else if let Some(last) = docs.last_mut() {
+            last.push_str(line);
+        }
+    }
+    docs.retain(|d| !d.is_empty());
+    docs
+}
+
+/// Builds `files` as one kustomize root; `None` when kustomize refuses them.
+fn build_files(files: &[(std::path::PathBuf, Vec<Node>)]) -> Option<Vec<String>> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut kustomization = String::from("resources:\n");
+    for (i, (path, _)) in files.iter().enumerate() {
+        let name = format!("f{i:03}.yaml");
+        std::fs::copy(path, dir.path().join(&name)).expect("copy");
+        kustomization.push_str(&format!("- {name}\n"));
+    }
+    std::fs::write(dir.path().join("kustomization.yaml"), kustomization).expect("write");
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir.path())
+        .output()
+        .expect("run kubectl");
+    out.status
+        .success()
+        .then(|| split_documents(&String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn corpus_resources_match_kubectl() {
+    if !kubectl_available() {
+        println!("SKIP: kubectl not found");
+        return;
+    }
+    let Some(corpus) = corpus_dir() else {
+        println!("SKIP: corpus not found");
+        return;
+    };
+    let mut paths = Vec::new();
+    yaml_files(&corpus, &mut paths);
+    // Group the resource files into builds without duplicate ids (overlays repeat names).
+    let mut batches: Vec<(std::collections::HashSet<String>, Vec<_>)> = Vec::new();
+    for path in paths {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let display = path.display().to_string();
+        let Ok(docs) = parse_str(&text, &display, Profile::Kustomize, Limits::default()) else {
+            continue;
+        };
+        let docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
+        let Some(ids) = docs.iter().map(resource_id).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        if docs.is_empty() {
+            continue;
+        }
+        let slot = batches
+            .iter()
+            .position(|(seen, _)| ids.iter().all(|id| !seen.contains(id)));
+        let i = slot.unwrap_or_else(|| {
+            batches.push(Default::default());
+            batches.len() - 1
+        });
+        batches[i].0.extend(ids);
+        batches[i].1.push((path, docs));
+    }
+    let mut compared = 0;
+    for (_, files) in &batches {
+        // A file kustomize refuses (not a resource after all) spoils its batch: retry one by one.
+        let groups: Vec<&[(std::path::PathBuf, Vec<Node>)]> = if build_files(files).is_some() {
+            vec![files.as_slice()]
+        } else {
+            files.chunks(1).collect()
+        };
+        for group in groups {
+            let Some(mut want) = build_files(group) else {
+                continue;
+            };
+            let mut got: Vec<String> = group
+                .iter()
+                .flat_map(|(_, docs)| docs.iter())
+                .map(|d| emit_document(d).expect("emit"))
+                .collect();
+            want.sort();
+            got.sort();
+            for doc in &got {
+                assert!(
+                    want.contains(doc),
+                    "not in kubectl's output for {:?}:\n{doc}\n--- kubectl printed:\n{}",
+                    group.iter().map(|(p, _)| p).collect::<Vec<_>>(),
+                    want.join("---\n")
+                );
+            }
+            assert_eq!(want.len(), got.len(), "document count");
+            compared += got.len();
+        }
+    }
+    println!("compared {compared} corpus documents");
+    assert!(compared > 0, "no corpus document was compared");
+}
+
+/// One value per Thing so both sides see the same failure.
+fn fails_in_kubectl(value_yaml: &str) -> bool {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = format!(
+        "apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n  v: {value_yaml}\n"
+    );
+    std::fs::write(dir.path().join("r.yaml"), &doc).expect("write");
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- r.yaml\n",
+    )
+    .expect("write");
+    let theirs = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir.path())
+        .output()
+        .expect("run kubectl");
+    let nodes = parse_str(&doc, "r.yaml", Profile::Kustomize, Limits::default()).expect("parse");
+    let ours = emit_documents(&nodes);
+    assert_eq!(
+        !theirs.status.success(),
+        ours.is_err(),
+        "{value_yaml}: kubectl {} but we {:?}",
+        String::from_utf8_lossy(&theirs.stderr),
+        ours
+    );
+    ours.is_err()
+}
+
+#[test]
+fn failures_match_kubectl() {
+    if !kubectl_available() {
+        println!("SKIP: kubectl not found");
+        return;
+    }
+    for bad in [
+        ".nan",
+        "-.inf",
+        "\"del\\x7F\"",
+        "\"c1\\x80\"",
+        "\"\\uFFFE\"",
+        "\"a\\N--- b\"",
+    ] {
+        assert!(fails_in_kubectl(bad), "{bad} should fail");
+    }
+    for fine in ["\"a\\N---b\"", "\"\\N\"", "\"\\0\"", "\"\\uFEFF\""] {
+        assert!(!fails_in_kubectl(fine), "{fine} should print");
+    }
+}
+
+#[test]
+fn numbers_and_deep_strings_match_kubectl() {
+    if !kubectl_available() {
+        println!("SKIP: kubectl not found");
+        return;
+    }
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    // Floats from random bit patterns and random magnitudes, written as shortest round-trip text.
+    let mut floats = String::from("spec:\n  floats:\n");
+    let mut ints = String::from("spec:\n  ints:\n");
+    for i in 0..300 {
+        let f = if i % 2 == 0 {
+            f64::from_bits(next())
+        } else {
+            let mantissa = (next() % 1_000_000) as f64 / 1000.0;
+            mantissa * 10f64.powi((next() % 50) as i32 - 25)
+        };
+        if f.is_finite() {
+            floats.push_str(&format!("  - {f:e}\n"));
+        }
+        let n = next();
+        let int = match i % 3 {
+            0 => (n as i64).to_string(),
+            1 => n.to_string(),
+            _ => ((n % 100_000) as i64 - 50_000).to_string(),
+        };
+        ints.push_str(&format!("  - {int}\n"));
+    }
+    // Every tricky string at a different depth, so folding starts from different indents.
+    let mut deep = String::from("spec:\n");
+    for (i, s) in tricky_strings().iter().enumerate() {
+        let depth = i % 6;
+        let mut indent = String::from("  ");
+        deep.push_str(&format!("{indent}s{i:03}:\n"));
+        for d in 0..depth {
+            if d % 2 == 0 {
+                deep.push_str(&format!("{indent}- x{d}:\n"));
+                indent.push_str("    ");
+            } else {
+                deep.push_str(&format!("{indent}  y{d}:\n"));
+                indent.push_str("  ");
+            }
+        }
+        deep.push_str(&format!("{indent}  - {}\n", dq(s)));
+    }
+    let docs: Vec<String> = [floats, ints, deep]
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            format!("apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: n{i}\n{body}")
+        })
+        .collect();
+    compare(&docs, "numbers and deep strings");
 }

@@ -220,8 +220,13 @@ fn unicode_line_separators_are_kept_raw_outside_double_quotes() {
 
 #[test]
 fn strings_kustomize_cannot_reread_fail_or_fold() {
-    let docs = parse_str("a:\n  b: \"x\\x7Fy\"\n", "f.yaml", Profile::Kustomize, Limits::default())
-        .expect("parse");
+    let docs = parse_str(
+        "a:\n  b: \"x\\x7Fy\"\n",
+        "f.yaml",
+        Profile::Kustomize,
+        Limits::default(),
+    )
+    .expect("parse");
     let err = emit_document(&docs[0]).unwrap_err();
     assert_eq!((err.span.line, err.span.col), (2, 6));
     assert!(err.message.contains("U+007F"), "{}", err.message);
