@@ -6,5 +6,6 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod kustomize;
 pub mod resource;
 pub mod yaml;

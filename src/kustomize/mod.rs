@@ -1,0 +1,5 @@
+//! The in-process kustomize build.
+
+pub mod jsonpatch;
+pub mod merge_keys;
+pub mod smp;
