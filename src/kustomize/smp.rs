@@ -257,7 +257,11 @@ fn walk_map(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) ->
     };
     for key in keys {
         let child = ty.map(|t| merge_keys::field(t, &key));
-        let dv = d.as_map().and_then(|m| m.get(&key)).cloned();
+        let dv = d
+            .as_map()
+            .and_then(|m| m.entry(&key))
+            .filter(|e| !e.value.is_null() || null_is_written(e))
+            .map(|e| e.value.clone());
         let oentry = origin
             .as_ref()
             .and_then(|o| o.as_map())
@@ -283,6 +287,22 @@ fn walk_map(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) ->
         }
     }
     Ok(Out::of(Some(d), from_dest))
+}
+
+/// Whether a `null` value was spelled out (`~`, `null`) rather than left empty (`key:`).
+///
+/// kyaml keeps a null the patch does not touch only when its text is non-empty. The tree does
+/// not keep scalar text, but the parser places an empty value at the key's colon and a written
+/// one at least a space beyond it, which the spans tell apart (a quoted key with an empty value
+/// is the one case this misjudges, as written).
+fn null_is_written(e: &Entry) -> bool {
+    let (Some(k), Some(v)) = (&e.key_span, &e.value.span) else {
+        return true;
+    };
+    if k.line == 0 || v.line != k.line {
+        return true;
+    }
+    v.col as usize >= k.col as usize + e.key.chars().count() + 2
 }
 
 /// The scalar text kyaml compares when matching list elements (`""` for collections).
