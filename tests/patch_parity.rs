@@ -633,6 +633,36 @@ spec:
             kind: Json,
         },
         Case {
+            name: "json pointer without a leading slash drops its first segment",
+            resource: CM,
+            patch: r#"[{"op":"add","path":"data/x","value":1}]"#,
+            kind: Json,
+        },
+        Case {
+            name: "json remove with dash is an error",
+            resource: CM,
+            patch: r#"[{"op":"remove","path":"/list/-"}]"#,
+            kind: Json,
+        },
+        Case {
+            name: "json test of a missing key against null, then replace whole list by null",
+            resource: CM,
+            patch: r#"[{"op":"test","path":"/data/none","value":null},{"op":"replace","path":"/list","value":null}]"#,
+            kind: Json,
+        },
+        Case {
+            name: "json move into a list position and copy of a map",
+            resource: CM,
+            patch: r#"[{"op":"move","from":"/list/2","path":"/list/0"},{"op":"copy","from":"/nested","path":"/data/n"}]"#,
+            kind: Json,
+        },
+        Case {
+            name: "json test compares whole subtrees",
+            resource: CM,
+            patch: r#"[{"op":"test","path":"/nested","value":{"deep":{"k":"v"}}},{"op":"test","path":"/list","value":["x","y"]}]"#,
+            kind: Json,
+        },
+        Case {
             name: "nested object naming a known kind gets that kind's merge keys",
             resource: "apiVersion: example.com/v1
 kind: Wrapper
