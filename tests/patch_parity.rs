@@ -100,7 +100,14 @@ struct Case {
 
 fn ours(case: &Case) -> Result<Option<Node>, String> {
     let mut res = parse(case.resource, "res.yaml").remove(0);
-    let patch = parse(case.patch, "patch.yaml").remove(0);
+    // kustomize converts YAML-form JSON patches with sigs.k8s.io/yaml (YAML 1.1: `yes` is true).
+    let profile = match case.kind {
+        Kind::Sm => Profile::Kustomize,
+        Kind::Json => Profile::Kubernetes,
+    };
+    let patch = parse_str(case.patch, "patch.yaml", profile, Limits::default())
+        .expect("valid yaml")
+        .remove(0);
     let gvk = Gvk::from_api_version(
         res.str_at(&["apiVersion"]).unwrap_or_default(),
         res.str_at(&["kind"]).unwrap_or_default(),
@@ -630,6 +637,12 @@ spec:
             name: "json add under a missing parent",
             resource: CM,
             patch: r#"[{"op":"add","path":"/nope/deep","value":1}]"#,
+            kind: Json,
+        },
+        Case {
+            name: "YAML-form json patch values resolve as YAML 1.1",
+            resource: CM,
+            patch: "- op: add\n  path: /data/y\n  value: yes\n- op: add\n  path: /data/o\n  value: 0755\n- op: add\n  path: /data/f\n  value: 1e3\n- op: add\n  path: /data/on\n  value: on\n",
             kind: Json,
         },
         Case {

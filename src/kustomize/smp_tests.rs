@@ -111,3 +111,74 @@ fn unknown_directive_is_an_error() {
     let e = merge(&mut t, &p, &Gvk::from_api_version("apps/v1", "Deployment")).unwrap_err();
     assert_eq!(e.message, "unknown patch strategy 'bogus'");
 }
+
+#[test]
+fn patched_nodes_keep_patch_spans_and_untouched_nodes_keep_theirs() {
+    let mut t = parse_str(
+        &format!("{DEP}spec: {{replicas: 1, paused: false}}\n"),
+        "res.yaml",
+        Profile::Kustomize,
+        Limits::default(),
+    )
+    .unwrap()
+    .remove(0);
+    let p = parse_str(
+        &format!("{DEP}spec: {{replicas: 3, extra: {{a: 1}}}}\n"),
+        "patch.yaml",
+        Profile::Kustomize,
+        Limits::default(),
+    )
+    .unwrap()
+    .remove(0);
+    merge(&mut t, &p, &Gvk::from_api_version("apps/v1", "Deployment")).unwrap();
+    let file = |path: &[&str]| {
+        t.get_path(path)
+            .unwrap()
+            .span
+            .as_ref()
+            .unwrap()
+            .file
+            .to_string()
+    };
+    assert_eq!(file(&["spec", "replicas"]), "patch.yaml");
+    assert_eq!(file(&["spec", "extra", "a"]), "patch.yaml");
+    assert_eq!(file(&["spec", "paused"]), "res.yaml");
+    let spec = t.get_path(&["spec"]).unwrap().as_map().unwrap();
+    let key = spec.entry("extra").unwrap().key_span.as_ref().unwrap();
+    assert_eq!(&*key.file, "patch.yaml");
+}
+
+#[test]
+fn untouched_nulls_survive_only_when_spelled_out() {
+    let out = merged(
+        &format!("{DEP}spec:\n  a: null\n  b: ~\n  c:\n  d: {{x: , y: null}}\n"),
+        &format!("{DEP}spec: {{z: 1}}\n"),
+    );
+    assert!(json_equal(
+        &out,
+        &doc(&format!(
+            "{DEP}spec: {{a: null, b: null, d: {{y: null}}, z: 1}}"
+        ))
+    ));
+}
+
+#[test]
+fn ports_pair_by_port_and_protocol_like_kyaml() {
+    // The resource's port 80 has no protocol while the patch's has one: kyaml treats them as
+    // different elements and keeps the resource's, which users have learnt to live with.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n";
+    let out = merged(
+        &format!(
+            "{pod}spec: {{containers: [{{name: c, ports: [{{containerPort: 80, name: http}}, {{containerPort: 81}}]}}]}}"
+        ),
+        &format!(
+            "{pod}spec: {{containers: [{{name: c, ports: [{{containerPort: 80, name: dns, protocol: TCP}}]}}]}}"
+        ),
+    );
+    assert!(json_equal(
+        &out,
+        &doc(&format!(
+            "{pod}spec: {{containers: [{{name: c, ports: [{{containerPort: 80, name: http}}, {{containerPort: 81}}]}}]}}"
+        ))
+    ));
+}
