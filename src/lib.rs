@@ -5,8 +5,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod error;
 pub mod kustomize;
 pub mod repo;
 pub mod resource;
+pub mod run;
 pub mod yaml;

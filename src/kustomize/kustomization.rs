@@ -102,6 +102,8 @@ pub struct Kustomization {
     pub kind: KustKind,
     /// Warnings kustomize prints for this file (deprecated fields).
     pub warnings: Vec<String>,
+    /// The file's text, to place spans of inline patches inside it.
+    pub source: std::sync::Arc<str>,
 }
 
 impl Kustomization {
@@ -166,6 +168,7 @@ impl Kustomization {
             root,
             kind,
             warnings,
+            source: "".into(),
         })
     }
 

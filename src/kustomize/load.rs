@@ -127,7 +127,9 @@ impl Loader {
             }
         };
         self.confine(&canonical, span, &display)?;
+        // A directory is a base with a root of its own; only file reads are restricted.
         if self.restrictor == LoadRestrictor::RootOnly
+            && !canonical.is_dir()
             && !canonical.starts_with(&kust_root.canonical)
         {
             return Err(Error::new(

@@ -1,20 +1,29 @@
 //! An in-process `kustomize build`, matching kustomize v5.5.0 byte for byte.
+//!
+//! [`build`] reads a kustomize root, follows its resources, bases and components inside the
+//! repository, runs generators and transformers in kustomize's order and returns resources that
+//! remember where each of their nodes was written.
 
+mod build;
 pub mod config;
 pub mod defaults;
 pub mod fieldspec;
 pub mod generator;
+mod generators;
 pub mod hash;
 pub mod jsonpatch;
 pub mod kustomization;
 pub mod load;
 pub mod merge_keys;
 pub mod nameref;
+mod patches;
 pub mod resources;
 pub mod scope;
 pub mod select;
 pub mod smp;
 pub mod sort;
 pub mod transform;
+mod transformers;
 
+pub use build::{Build, BuildCache, BuildOptions, build, build_all};
 pub use load::LoadRestrictor;

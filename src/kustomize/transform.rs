@@ -23,12 +23,15 @@ pub enum SubjectMode {
 
 /// Options of the NamespaceTransformer plugin; `namespace:` in a kustomization uses the
 /// defaults.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NamespaceOptions {
     /// Only fill namespaces that are unset or empty.
     pub unset_only: bool,
     /// Which binding subjects get the namespace.
     pub subjects: SubjectMode,
+    /// Where the namespace was written (the kustomization's `namespace:` value): the values set
+    /// take this origin, so a finding about them points at the line that chose them.
+    pub origin: Option<Span>,
 }
 
 fn res_span(r: &Resource) -> Span {
@@ -95,6 +98,20 @@ pub fn set_namespace(res: &mut [Resource], ns: &str, cfg: &TransformerConfig) ->
     set_namespace_with(res, ns, &cfg.namespace, NamespaceOptions::default())
 }
 
+/// [`set_namespace`], giving the values it sets the origin `at` (where the namespace was written).
+pub fn set_namespace_at(
+    res: &mut [Resource],
+    ns: &str,
+    at: &Span,
+    cfg: &TransformerConfig,
+) -> Result<()> {
+    let opts = NamespaceOptions {
+        origin: Some(at.clone()),
+        ..NamespaceOptions::default()
+    };
+    set_namespace_with(res, ns, &cfg.namespace, opts)
+}
+
 /// The NamespaceTransformer with explicit field specs and options.
 pub fn set_namespace_with(
     res: &mut [Resource],
@@ -110,7 +127,7 @@ pub fn set_namespace_with(
             continue;
         }
         res[i].remember_id();
-        namespace_one(&mut res[i], ns, specs, opts)?;
+        namespace_one(&mut res[i], ns, specs, &opts)?;
         let id = res[i].id();
         let same = res.iter().filter(|o| same_id(&o.id(), &id)).count();
         if same != 1 {
@@ -127,7 +144,7 @@ fn namespace_one(
     r: &mut Resource,
     ns: &str,
     specs: &[FieldSpec],
-    opts: NamespaceOptions,
+    opts: &NamespaceOptions,
 ) -> Result<()> {
     let fallback = res_span(r);
     let gvk = r.gvk();
@@ -153,11 +170,16 @@ fn namespace_one(
         })
         .collect();
     let unset_only = opts.unset_only;
+    let origin = opts.origin.clone();
     let mut setter = |n: &mut Node| -> Result<()> {
         if unset_only && scalar_text(n).is_some_and(|s| !s.is_empty()) {
             return Ok(());
         }
-        set_scalar(n, ns, "namespace", &fallback)
+        set_scalar(n, ns, "namespace", &fallback)?;
+        if let Some(at) = &origin {
+            n.span = Some(at.clone());
+        }
+        Ok(())
     };
     if !is_cluster_scoped(&gvk) {
         let meta_ns = FieldSpec::any("metadata/namespace", true);
@@ -528,6 +550,7 @@ mod tests {
         let opts = NamespaceOptions {
             unset_only: true,
             subjects: SubjectMode::AllServiceAccounts,
+            origin: None,
         };
         set_namespace_with(&mut res, "prod", &defaults().namespace, opts).expect("applies");
         assert_eq!(res[0].namespace(), "keep");

@@ -21,6 +21,9 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes aliases may copy in one document (alias bombs grow exponentially).
     pub max_alias_nodes: usize,
+    /// Accept duplicate keys, the later one winning (sigs.k8s.io/yaml's non-strict decoding,
+    /// which kustomize uses for its own file). Otherwise a duplicate key is an error.
+    pub allow_duplicate_keys: bool,
 }
 
 impl Default for Limits {
@@ -28,6 +31,7 @@ impl Default for Limits {
         Limits {
             max_depth: 256,
             max_alias_nodes: 100_000,
+            allow_duplicate_keys: false,
         }
     }
 }
@@ -294,6 +298,7 @@ impl Builder {
     /// Adds a finished node to its parent (or makes it a document). `key_text` is the scalar's
     /// source text, used when the node is a mapping key.
     fn push(&mut self, node: Node, size: usize, key_text: Option<String>) -> Result<()> {
+        let allow_dups = self.limits.allow_duplicate_keys;
         match self.stack.last_mut() {
             None => {
                 self.docs.push(node);
@@ -330,7 +335,9 @@ impl Builder {
                             merges.push(node);
                             return Ok(());
                         }
-                        if let Some(first) = lines.get(&k) {
+                        if allow_dups && lines.contains_key(&k) {
+                            map.remove(&k);
+                        } else if let Some(first) = lines.get(&k) {
                             return Err(Error::new(
                                 kspan,
                                 format!("duplicate key {k:?} (first defined at line {first})"),

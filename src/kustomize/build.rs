@@ -1,0 +1,396 @@
+//! The build: kustomize's accumulate-then-transform pipeline, in its order.
+//!
+//! For each kustomization: resources (files and sub-builds, in order), transformer configs,
+//! generators, components, then the built-in transformers in kustomize's fixed order. At the top
+//! level only: hash suffixes, name-reference fix-up, dropping local-config objects, sorting.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::resource::Resource;
+use crate::yaml::{self, Limits, Profile, Span};
+
+use super::config::TransformerConfig;
+use super::kustomization::{KustKind, Kustomization};
+use super::load::{Loader, Location};
+use super::resources::parse_resources;
+use super::sort::SortOrder;
+use super::{generators, patches, transformers};
+
+/// Options of one build.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// kustomize's `--load-restrictor`.
+    pub load_restrictor: super::LoadRestrictor,
+}
+
+/// The result of building one kustomize root.
+#[derive(Debug)]
+pub struct Build {
+    /// The resources, in output order.
+    pub resources: Vec<Resource>,
+    /// Warnings kustomize would print (deprecated fields).
+    pub warnings: Vec<String>,
+}
+
+impl Build {
+    /// The build as `kustomize build` prints it.
+    pub fn to_yaml(&self) -> Result<String> {
+        yaml::emit_documents(self.resources.iter().map(|r| &r.node))
+    }
+}
+
+/// Builds the kustomization in `dir`, reading nothing outside `repo_root`.
+pub fn build(dir: &Path, repo_root: &Path, options: &BuildOptions) -> Result<Build> {
+    let loader = Loader::new(repo_root, options.load_restrictor)?;
+    build_with(&loader, dir, &BuildCache::default())
+}
+
+/// Builds several roots of one repository in parallel. A base shared by several of them is
+/// built once. Results come back in the order of `dirs`.
+pub fn build_all(
+    dirs: &[PathBuf],
+    repo_root: &Path,
+    options: &BuildOptions,
+) -> Result<Vec<Result<Build>>> {
+    let loader = Loader::new(repo_root, options.load_restrictor)?;
+    let cache = BuildCache::default();
+    Ok(dirs
+        .par_iter()
+        .map(|d| build_with(&loader, d, &cache))
+        .collect())
+}
+
+/// Finished sub-builds (bases), keyed by canonical directory, shared between root builds.
+///
+/// A base's result depends only on its directory and the loader, so overlays can share it. Two
+/// threads may race to build the same base; both results are equal and one is kept. Nothing
+/// blocks on another thread's build, so a cycle can never deadlock.
+#[derive(Default)]
+pub struct BuildCache {
+    bases: Mutex<HashMap<PathBuf, Arc<CachedBase>>>,
+}
+
+struct CachedBase {
+    resources: Vec<Resource>,
+    config: TransformerConfig,
+    warnings: Vec<String>,
+}
+
+fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> {
+    let start = loader.start(dir)?;
+    let mut b = Builder {
+        loader,
+        stack: Vec::new(),
+        warnings: Vec::new(),
+        cache,
+    };
+    let span = Span::file(start.display.as_str().into());
+    let (acc, kust) = b.accumulate(&start, Expect::Either, &span)?;
+    let mut resources = acc.resources;
+    finish(&mut resources, &acc.config)?;
+    let order = match kust.field("sortOptions") {
+        Some(n) => SortOrder::parse(n, &kust.file)?,
+        None => SortOrder::default(),
+    };
+    order.sort(&mut resources);
+    Ok(Build {
+        resources,
+        warnings: b.warnings,
+    })
+}
+
+/// The top-level steps: hash suffixes, name references, dropping local-config objects.
+fn finish(resources: &mut Vec<Resource>, config: &TransformerConfig) -> Result<()> {
+    for r in resources.iter_mut() {
+        if r.generated.as_ref().is_some_and(|g| g.hash_suffix) {
+            let hash = super::hash::name_hash(&r.node)?;
+            r.remember_id();
+            let name = format!("{}-{hash}", r.name());
+            if let Some(n) = r.node.get_path_mut(&["metadata", "name"]) {
+                n.value = yaml::Value::Str(name);
+            }
+        }
+    }
+    super::nameref::fix_name_references(resources, config)?;
+    resources.retain(|r| {
+        r.node.str_at(&[
+            "metadata",
+            "annotations",
+            "config.kubernetes.io/local-config",
+        ]) != Some("true")
+    });
+    Ok(())
+}
+
+/// What kind of kustomization a directory must hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// The root of the build: either kind.
+    Either,
+    /// A `resources`/`bases` entry: not a Component.
+    Kustomization,
+}
+
+/// Resources and transformer configuration gathered so far.
+pub(crate) struct Accumulator {
+    pub(crate) resources: Vec<Resource>,
+    pub(crate) config: TransformerConfig,
+}
+
+impl Accumulator {
+    /// Appends resources, refusing an id that is already present (kustomize's rule).
+    pub(crate) fn append(&mut self, new: Vec<Resource>, span: &Span) -> Result<()> {
+        for r in new {
+            let id = r.id();
+            if self.resources.iter().any(|o| same_id(&o.id(), &id)) {
+                return Err(Error::new(
+                    span.clone(),
+                    format!("may not add resource with an already registered id: {id}"),
+                ));
+            }
+            self.resources.push(r);
+        }
+        Ok(())
+    }
+}
+
+/// kustomize's id equality: an empty namespace equals "default".
+pub(crate) fn same_id(a: &crate::resource::ResId, b: &crate::resource::ResId) -> bool {
+    let ns = |s: &str| {
+        if s.is_empty() {
+            "default".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    a.gvk == b.gvk && a.name == b.name && ns(&a.namespace) == ns(&b.namespace)
+}
+
+struct Builder<'a> {
+    loader: &'a Loader,
+    cache: &'a BuildCache,
+    /// Canonical directories being built, for cycle detection.
+    stack: Vec<Location>,
+    warnings: Vec<String>,
+}
+
+impl Builder<'_> {
+    fn load_kustomization(
+        &mut self,
+        dir: &Location,
+        span: &Span,
+    ) -> Result<(Location, Kustomization)> {
+        let file = self.loader.kustomization_file(dir, span)?;
+        let bytes = self.loader.read(&file, span)?;
+        // kustomize decodes its own file with sigs.k8s.io/yaml (YAML 1.1), where a repeated key
+        // silently wins; we build the same but say so.
+        let mut docs = match yaml::parse_file(
+            &bytes,
+            &file.display,
+            Profile::Kubernetes,
+            Limits::default(),
+        ) {
+            Err(e) if e.message.starts_with("duplicate key") => {
+                self.warnings.push(format!(
+                    "{}: warning: {} (kustomize keeps the last one)",
+                    e.span, e.message
+                ));
+                let lenient = Limits {
+                    allow_duplicate_keys: true,
+                    ..Limits::default()
+                };
+                yaml::parse_file(&bytes, &file.display, Profile::Kubernetes, lenient)?
+            }
+            other => other?,
+        };
+        if docs.len() > 1 {
+            return Err(Error::in_file(
+                &file.display,
+                "a kustomization file must hold one YAML document",
+            ));
+        }
+        let root = docs
+            .pop()
+            .unwrap_or_else(|| yaml::Node::new(yaml::Value::Null));
+        let root = if root.span.is_none() {
+            yaml::Node::spanned(
+                root.value.clone(),
+                Some(Span::file(file.display.as_str().into())),
+            )
+        } else {
+            root
+        };
+        let mut kust = Kustomization::from_node(root, &file.display)?;
+        kust.source = String::from_utf8_lossy(&bytes).into();
+        self.warnings.extend(kust.warnings.iter().cloned());
+        Ok((file, kust))
+    }
+
+    fn enter(&mut self, dir: &Location, span: &Span) -> Result<()> {
+        self.check_cycle(dir, span)?;
+        self.stack.push(dir.clone());
+        Ok(())
+    }
+
+    fn check_cycle(&self, dir: &Location, span: &Span) -> Result<()> {
+        if let Some(visited) = self.stack.iter().find(|d| d.canonical == dir.canonical) {
+            return Err(Error::new(
+                span.clone(),
+                format!(
+                    "cycle detected: candidate root '{}' contains visited root '{}'",
+                    dir.display, visited.display
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A base (a directory under `resources:`), from the cache or built now.
+    fn base(&mut self, dir: &Location, span: &Span) -> Result<Arc<CachedBase>> {
+        self.check_cycle(dir, span)?;
+        let cached = self
+            .cache
+            .bases
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&dir.canonical).cloned());
+        if let Some(hit) = cached {
+            return Ok(hit);
+        }
+        let outer = std::mem::take(&mut self.warnings);
+        let built = self.accumulate(dir, Expect::Kustomization, span);
+        let warnings = std::mem::replace(&mut self.warnings, outer);
+        let (acc, _) = built?;
+        let base = Arc::new(CachedBase {
+            resources: acc.resources,
+            config: acc.config,
+            warnings,
+        });
+        if let Ok(mut m) = self.cache.bases.lock() {
+            m.insert(dir.canonical.clone(), base.clone());
+        }
+        Ok(base)
+    }
+
+    fn accumulate(
+        &mut self,
+        dir: &Location,
+        expect: Expect,
+        span: &Span,
+    ) -> Result<(Accumulator, Kustomization)> {
+        self.enter(dir, span)?;
+        let (_, kust) = self.load_kustomization(dir, span)?;
+        if expect == Expect::Kustomization && kust.kind == KustKind::Component {
+            return Err(Error::new(
+                span.clone(),
+                format!(
+                    "{} is a Component: list it under components:, not resources:",
+                    dir.display
+                ),
+            ));
+        }
+        let mut acc = Accumulator {
+            resources: Vec::new(),
+            config: super::defaults::defaults(),
+        };
+        self.run(dir, &kust, &mut acc)?;
+        self.stack.pop();
+        Ok((acc, kust))
+    }
+
+    /// Runs one kustomization (or component) against an accumulator.
+    fn run(&mut self, dir: &Location, kust: &Kustomization, acc: &mut Accumulator) -> Result<()> {
+        // 1. resources, then the deprecated bases, in order.
+        let mut entries = kust.string_list("resources")?;
+        entries.extend(kust.string_list("bases")?);
+        for (entry, span) in entries {
+            let loc = self.loader.resolve(dir, dir, entry, &span)?;
+            if loc.path.is_dir() {
+                let base = self.base(&loc, &span)?;
+                acc.config.merge(base.config.clone(), &span)?;
+                self.warnings.extend(base.warnings.iter().cloned());
+                acc.append(base.resources.clone(), &span)?;
+            } else {
+                let bytes = self.loader.read(&loc, &span)?;
+                let res = parse_resources(&bytes, &loc.display)?;
+                acc.append(res, &span)?;
+            }
+        }
+        // 2. transformer configurations.
+        for (entry, span) in kust.string_list("configurations")? {
+            let loc = self.loader.resolve(dir, dir, entry, &span)?;
+            let bytes = self.loader.read(&loc, &span)?;
+            for doc in
+                yaml::parse_file(&bytes, &loc.display, Profile::Kubernetes, Limits::default())?
+            {
+                if !doc.is_null() {
+                    acc.config
+                        .merge(super::config::parse_config_file(&doc)?, &span)?;
+                }
+            }
+        }
+        for field in ["openapi", "buildMetadata"] {
+            if let Some(n) = kust.field(field) {
+                return Err(Error::new(
+                    kust.span_of(n),
+                    format!("{field}: is not supported yet"),
+                ));
+            }
+        }
+        if let Some(n) = kust.field("crds") {
+            return Err(Error::new(
+                kust.span_of(n),
+                "crds: is not supported yet: describe custom name references with configurations:",
+            ));
+        }
+        // 3. generators.
+        generators::run(self.loader, dir, kust, acc)?;
+        // 4. components, into this same accumulator.
+        for (entry, span) in kust.string_list("components")? {
+            let loc = self.loader.resolve(dir, dir, entry, &span)?;
+            if !loc.path.is_dir() {
+                return Err(Error::new(
+                    span,
+                    format!("component {} must be a directory", loc.display),
+                ));
+            }
+            self.enter(&loc, &span)?;
+            let (_, comp) = self.load_kustomization(&loc, &span)?;
+            if comp.kind != KustKind::Component {
+                return Err(Error::new(
+                    span,
+                    format!(
+                        "expected kind 'Component' for path '{}' but got 'Kustomization'",
+                        loc.display
+                    ),
+                ));
+            }
+            self.run(&loc, &comp, acc)?;
+            self.stack.pop();
+        }
+        // 5. built-in transformers in kustomize's fixed order.
+        patches::patches_strategic_merge(self.loader, dir, kust, acc)?;
+        patches::patches(self.loader, dir, kust, acc)?;
+        transformers::run(kust, acc)?;
+        patches::patches_json6902(self.loader, dir, kust, acc)?;
+        transformers::replicas_and_images(kust, acc)?;
+        if let Some(n) = kust.field("replacements") {
+            return Err(Error::new(
+                kust.span_of(n),
+                "replacements: is not supported yet",
+            ));
+        }
+        if let Some(n) = kust.field("vars") {
+            return Err(Error::new(
+                kust.span_of(n),
+                "vars: is not supported yet; use replacements",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The shared reference folder: `$FLUXVAL_SHARED`, else `<repo>/../shared`.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("FLUXVAL_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    dir.is_dir().then_some(dir)
+}
+
+/// Whether `kubectl kustomize` can be run.
+pub fn have_kubectl() -> bool {
+    Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Every directory under `dir` holding a kustomization file, sorted.
+pub fn kustomize_roots(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let ft = e.file_type().expect("file type");
+            if ft.is_dir() && !e.file_name().to_string_lossy().starts_with('.') {
+                stack.push(p);
+            } else if ft.is_file()
+                && ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+                    .contains(&e.file_name().to_string_lossy().as_ref())
+            {
+                out.push(d.clone());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `kubectl kustomize DIR --load-restrictor R`: Ok(stdout) or Err(stderr).
+pub fn kubectl_build(dir: &Path, restrictor: &str) -> Result<String, String> {
+    let out = Command::new("kubectl")
+        .args(["kustomize", "--load-restrictor", restrictor])
+        .arg(dir)
+        .output()
+        .expect("run kubectl");
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).expect("utf-8 output"))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// Our build of `dir` inside `repo`: Ok(yaml) or Err(error line).
+pub fn fluxval_build(dir: &Path, repo: &Path, restrictor: &str) -> Result<String, String> {
+    let options = fluxval::kustomize::BuildOptions {
+        load_restrictor: fluxval::kustomize::LoadRestrictor::parse(restrictor).expect("restrictor"),
+    };
+    fluxval::kustomize::build(dir, repo, &options)
+        .and_then(|b| b.to_yaml())
+        .map_err(|e| e.to_string())
+}
+
+/// A line-oriented diff summary for assertion messages.
+pub fn first_difference(a: &str, b: &str) -> String {
+    for (i, (la, lb)) in a.lines().zip(b.lines()).enumerate() {
+        if la != lb {
+            return format!("line {}:\n  kubectl: {la:?}\n  fluxval: {lb:?}", i + 1);
+        }
+    }
+    format!(
+        "lengths differ: kubectl {} lines, fluxval {} lines",
+        a.lines().count(),
+        b.lines().count()
+    )
+}
