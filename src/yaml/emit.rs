@@ -19,6 +19,9 @@ mod reread;
 mod scalar;
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use regex::Regex;
 
 use super::node::{Node, Span, Value};
 use crate::error::{Error, Result};
@@ -314,23 +317,34 @@ fn merge_sort<T: Copy>(v: &mut [T], less: &impl Fn(&T, &T) -> bool) {
     v.copy_from_slice(&merged);
 }
 
-/// Go's `unicode.IsLetter`. Exact for ASCII; beyond it Rust's Alphabetic property stands in (it
-/// also counts letter-like numerals and combining marks, rare in keys).
+/// Go's `unicode.IsLetter` (general category L).
 fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphabetic()
     } else {
-        c.is_alphabetic()
+        in_class(c, &LETTER, r"\p{L}")
     }
 }
 
-/// Go's `unicode.IsDigit` (decimal digits); beyond ASCII approximated by numeric non-letters.
+/// Go's `unicode.IsDigit` (general category Nd).
 fn is_digit(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_digit()
     } else {
-        c.is_numeric() && !c.is_alphabetic()
+        in_class(c, &DECIMAL_DIGIT, r"\p{Nd}")
     }
+}
+
+static LETTER: OnceLock<Option<Regex>> = OnceLock::new();
+static DECIMAL_DIGIT: OnceLock<Option<Regex>> = OnceLock::new();
+
+/// Whether `c` is in a Unicode general category. Rust's std has no general-category test (its
+/// `is_alphabetic` also counts combining marks and letter numerals); the regex crate's tables do.
+fn in_class(c: char, cell: &'static OnceLock<Option<Regex>>, class: &str) -> bool {
+    let re = cell.get_or_init(|| Regex::new(&format!("^{class}$")).ok());
+    let mut buf = [0u8; 4];
+    re.as_ref()
+        .is_some_and(|re| re.is_match(c.encode_utf8(&mut buf)))
 }
 
 /// go-yaml v2's string key order: letters after non-letters, runs of digits compared by value.
