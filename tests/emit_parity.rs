@@ -268,6 +268,10 @@ fn keys() -> Vec<String> {
     k.push("k".repeat(129));
     k.push(format!("{} long key with spaces", "w ".repeat(70)));
     k.push("multi\nline".to_string());
+    k.push("multi \nline needs quotes".to_string());
+    k.push(format!("\t{}", "word ".repeat(30)));
+    k.push(format!("'{}'", "quoted ".repeat(25)));
+    k.push(format!("{}\n{}", "first ".repeat(20), "second ".repeat(20)));
     k.push("trailing\n".to_string());
     k
 }
