@@ -8,7 +8,9 @@
 //! - YAML 1.1 quoting (`"yes"`, `"0755"`, `"2001-12-14"` are quoted), libyaml's choice between
 //!   plain, single-quoted, double-quoted and literal block scalars, and its line folding at 80
 //!   columns;
-//! - 2-space indentation with sequences not indented under their key.
+//! - 2-space indentation with sequences not indented under their key;
+//! - what go-yaml v2 makes of the JSON text: a raw NEL (U+0085) in a string is a line break to it,
+//!   folded to a space.
 //!
 //! The emitter below keeps the same state libyaml does (column, indentation stack, whether the
 //! last thing written was whitespace or indentation) because the exact bytes depend on it.
@@ -36,7 +38,9 @@ const MAX_SIMPLE_KEY_LEN: usize = 128;
 
 /// Prints one resource exactly as `kubectl kustomize` prints it (ending with a newline).
 ///
-/// Fails on values Go's JSON encoder refuses (NaN and infinite floats), at the value's span.
+/// Fails where kustomize fails, at the span of the value or key: NaN and infinite floats (Go's
+/// JSON encoder refuses them), and strings go-yaml v2 cannot read back from that JSON (DEL, C1
+/// controls other than NEL, U+FFFE, U+FFFF; a NEL followed by a `---`/`...` line).
 pub fn emit_document(node: &Node) -> Result<String> {
     let mut w = Writer::new();
     w.node(node, Ctx::default())?;
@@ -67,7 +71,7 @@ struct Ctx {
 }
 
 /// libyaml's emitter state, reduced to what block-style output of plain data needs.
-pub(super) struct Writer {
+struct Writer {
     out: String,
     /// Characters (not bytes) written on the current line.
     column: usize,
