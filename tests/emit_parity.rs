@@ -257,15 +257,21 @@ fn keys() -> Vec<String> {
     let mut k: Vec<String> = [
         "a", "A", "b", "_x", "1", "9", "10", "a1", "a01", "a001", "a9", "a10", "ab", "a-b", "a.b",
         "x10y", "x010y", "v100", "v20", "y", "n", "on", "yes", "null", "~", "1.5", "", " sp",
-        "- a", "a: b", "#k", "é", "Éa", "zz", "k\tt", "😀",
+        "- a", "a: b", "#k", "é", "Éa", "zz", "k\tt", "😀", "ß", "ǅ", "\u{345}", "٣", "²", "Ⅷ",
+        "a٣", "a3", "a²", "ʰ", "a٣0", "x0٣",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     k.push("k".repeat(128));
+    k.push(format!("{} end", "word ".repeat(24)));
     k.push("k".repeat(129));
     k.push(format!("{} long key with spaces", "w ".repeat(70)));
     k.push("multi\nline".to_string());
+    k.push("multi \nline needs quotes".to_string());
+    k.push(format!("\t{}", "word ".repeat(30)));
+    k.push(format!("'{}'", "quoted ".repeat(25)));
+    k.push(format!("{}\n{}", "first ".repeat(20), "second ".repeat(20)));
     k.push("trailing\n".to_string());
     k
 }

@@ -8,7 +8,9 @@
 //! - YAML 1.1 quoting (`"yes"`, `"0755"`, `"2001-12-14"` are quoted), libyaml's choice between
 //!   plain, single-quoted, double-quoted and literal block scalars, and its line folding at 80
 //!   columns;
-//! - 2-space indentation with sequences not indented under their key.
+//! - 2-space indentation with sequences not indented under their key;
+//! - what go-yaml v2 makes of the JSON text: a raw NEL (U+0085) in a string is a line break to it,
+//!   folded to a space.
 //!
 //! The emitter below keeps the same state libyaml does (column, indentation stack, whether the
 //! last thing written was whitespace or indentation) because the exact bytes depend on it.
@@ -19,6 +21,9 @@ mod reread;
 mod scalar;
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use regex::Regex;
 
 use super::node::{Node, Span, Value};
 use crate::error::{Error, Result};
@@ -33,7 +38,9 @@ const MAX_SIMPLE_KEY_LEN: usize = 128;
 
 /// Prints one resource exactly as `kubectl kustomize` prints it (ending with a newline).
 ///
-/// Fails on values Go's JSON encoder refuses (NaN and infinite floats), at the value's span.
+/// Fails where kustomize fails, at the span of the value or key: NaN and infinite floats (Go's
+/// JSON encoder refuses them), and strings go-yaml v2 cannot read back from that JSON (DEL, C1
+/// controls other than NEL, U+FFFE, U+FFFF; a NEL followed by a `---`/`...` line).
 pub fn emit_document(node: &Node) -> Result<String> {
     let mut w = Writer::new();
     w.node(node, Ctx::default())?;
@@ -64,7 +71,7 @@ struct Ctx {
 }
 
 /// libyaml's emitter state, reduced to what block-style output of plain data needs.
-pub(super) struct Writer {
+struct Writer {
     out: String,
     /// Characters (not bytes) written on the current line.
     column: usize,
@@ -314,23 +321,34 @@ fn merge_sort<T: Copy>(v: &mut [T], less: &impl Fn(&T, &T) -> bool) {
     v.copy_from_slice(&merged);
 }
 
-/// Go's `unicode.IsLetter`. Exact for ASCII; beyond it Rust's Alphabetic property stands in (it
-/// also counts letter-like numerals and combining marks, rare in keys).
+/// Go's `unicode.IsLetter` (general category L).
 fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphabetic()
     } else {
-        c.is_alphabetic()
+        in_class(c, &LETTER, r"\p{L}")
     }
 }
 
-/// Go's `unicode.IsDigit` (decimal digits); beyond ASCII approximated by numeric non-letters.
+/// Go's `unicode.IsDigit` (general category Nd).
 fn is_digit(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_digit()
     } else {
-        c.is_numeric() && !c.is_alphabetic()
+        in_class(c, &DECIMAL_DIGIT, r"\p{Nd}")
     }
+}
+
+static LETTER: OnceLock<Option<Regex>> = OnceLock::new();
+static DECIMAL_DIGIT: OnceLock<Option<Regex>> = OnceLock::new();
+
+/// Whether `c` is in a Unicode general category. Rust's std has no general-category test (its
+/// `is_alphabetic` also counts combining marks and letter numerals); the regex crate's tables do.
+fn in_class(c: char, cell: &'static OnceLock<Option<Regex>>, class: &str) -> bool {
+    let re = cell.get_or_init(|| Regex::new(&format!("^{class}$")).ok());
+    let mut buf = [0u8; 4];
+    re.as_ref()
+        .is_some_and(|re| re.is_match(c.encode_utf8(&mut buf)))
 }
 
 /// go-yaml v2's string key order: letters after non-letters, runs of digits compared by value.

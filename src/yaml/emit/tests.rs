@@ -65,6 +65,14 @@ fn keys_sort_naturally() {
     assert_eq!(key_cmp("x10y", "x010y"), Ordering::Less);
     assert_eq!(key_cmp("v100", "v20"), Ordering::Greater);
     assert_eq!(key_cmp("a", "a"), Ordering::Equal);
+    // Go's categories beyond ASCII: letters are category L only; digits are category Nd and
+    // count by their code point's distance from '0'.
+    let mut keys = vec!["ß", "ǅ", "\u{345}", "٣", "²", "Ⅷ", "a٣", "a3", "a²", "ʰ"];
+    keys.sort_by(|a, b| key_cmp(a, b));
+    assert_eq!(
+        keys,
+        ["²", "\u{345}", "Ⅷ", "٣", "a²", "a3", "a٣", "ß", "ǅ", "ʰ"]
+    );
 }
 
 #[test]
