@@ -6,9 +6,11 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod diagnostic;
 pub mod error;
 pub mod kustomize;
 pub mod repo;
 pub mod resource;
+pub mod rules;
 pub mod run;
 pub mod yaml;
