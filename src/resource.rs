@@ -148,7 +148,10 @@ impl Resource {
 
     /// The id it was first given (the oldest previous id, or the current one).
     pub fn original_id(&self) -> ResId {
-        self.previous_ids.first().cloned().unwrap_or_else(|| self.id())
+        self.previous_ids
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.id())
     }
 
     /// Records the current id before a transformer changes the name, namespace or kind.
