@@ -81,7 +81,29 @@ fn same(a: &Node, b: &Node) -> bool {
         (Value::Seq(x), Value::Seq(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
         }
+        // kustomize prints through JSON, so a float with an integral value comes out as an
+        // integer: the emitter's business, not a difference in the tree.
+        (Value::Int(i), Value::Float(f)) | (Value::Float(f), Value::Int(i)) => *i as f64 == *f,
         (x, y) => x == y,
+    }
+}
+
+/// A compact rendering for failure messages.
+fn json(n: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &n.value {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::String(format!("int:{i}")),
+        Value::Float(f) => J::String(format!("float:{f}")),
+        Value::Str(s) => J::String(s.clone()),
+        Value::Seq(items) => J::Array(items.iter().map(json).collect()),
+        Value::Map(m) => J::Object(
+            m.entries()
+                .iter()
+                .map(|e| (e.key.clone(), json(&e.value)))
+                .collect(),
+        ),
     }
 }
 
@@ -111,7 +133,9 @@ fn check(files: &[(&str, &str)]) -> Option<Error> {
             for (x, y) in t.iter().zip(&m) {
                 assert!(
                     same(x, y),
-                    "differs from kubectl:\nkubectl: {x:#?}\nours: {y:#?}"
+                    "differs from kubectl:\nkubectl: {}\nours:    {}",
+                    json(x),
+                    json(y)
                 );
             }
             None
@@ -431,4 +455,101 @@ replacements:
         "  name: worker\n  labels:\n    team: a\n",
     );
     assert!(check(&[("kustomization.yaml", k), ("res.yaml", &res)]).is_none());
+}
+
+#[test]
+fn created_scalars_take_the_type_of_their_text() {
+    if skip() {
+        return;
+    }
+    let keys = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+    // Under metadata.annotations kustomize keeps the text as a string instead.
+    let paths = |key: &str| format!("data.{key}, metadata.annotations.{key}");
+    let res = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: src
+data:
+  a: \"null\"
+  b: \"~\"
+  c: \"true\"
+  d: \"0x1F\"
+  e: \"1.5\"
+  f: \"0755\"
+  g: \"yes\"
+  h: \"2001-12-14\"
+  i: \"1e3\"
+  j: \"\"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dst
+";
+    let mut k = String::from("resources: [res.yaml]\nreplacements:\n");
+    for key in keys {
+        k.push_str(&format!(
+            "- source: {{name: src, fieldPath: data.{key}}}\n  targets: [{{select: {{name: dst}}, fieldPaths: [{}], options: {{create: true}}}}]\n",
+            paths(key)
+        ));
+    }
+    assert!(check(&[("kustomization.yaml", &k), ("res.yaml", res)]).is_none());
+    // An empty inline target list is refused, like a missing one.
+    let k = "resources: [res.yaml]\nreplacements:\n- source: {name: src}\n  targets: []\n";
+    let e = check(&[("kustomization.yaml", k), ("res.yaml", res)]).expect("both fail");
+    assert!(e.message.contains("at least one target"), "{e}");
+}
+
+#[test]
+fn source_paths_are_exact_and_target_paths_are_patterns() {
+    if skip() {
+        return;
+    }
+    let res = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: src
+  annotations:
+    a.b/c: dotted
+data:
+  list: [one, two, three]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.0
+        args: [\"--port\", \"80\", \"--x\"]
+      - name: webby
+        image: foo:1.0
+";
+    let k = "resources: [res.yaml]
+replacements:
+- source: {kind: Deployment, fieldPath: 'spec.template.spec.containers.-.image'}
+  targets: [{select: {kind: Deployment}, fieldPaths: ['spec.template.spec.containers.0.args.[=--p.*]']}]
+- source: {kind: ConfigMap, fieldPath: 'metadata.annotations.[a.b/c]'}
+  targets: [{select: {kind: Deployment}, fieldPaths: ['spec.template.spec.containers.1.args.[=new]'], options: {create: true}}]
+- source: {kind: ConfigMap, fieldPath: data.list.1}
+  targets: [{select: {kind: Deployment}, fieldPaths: [spec.template.spec.containers.1.args.1], options: {create: true}}]
+";
+    assert!(check(&[("kustomization.yaml", k), ("res.yaml", res)]).is_none());
+    // In a source, `[name=we]` must equal the name; it is not a pattern there.
+    let k = "resources: [res.yaml]
+replacements:
+- source: {kind: Deployment, fieldPath: 'spec.template.spec.containers.[name=we].image'}
+  targets: [{select: {kind: ConfigMap}, fieldPaths: [data.x], options: {create: true}}]
+";
+    let e = check(&[("kustomization.yaml", k), ("res.yaml", res)]).expect("both fail");
+    assert!(
+        e.message.contains("is missing for replacement source"),
+        "{e}"
+    );
+    let k = k.replace("[name=we].image", "*.image");
+    let e = check(&[("kustomization.yaml", &k), ("res.yaml", res)]).expect("both fail");
+    assert!(e.message.contains("wildcard is not supported"), "{e}");
 }

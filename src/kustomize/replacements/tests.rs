@@ -1,5 +1,8 @@
+use std::sync::Arc;
+
 use super::*;
 use crate::kustomize::resources::parse_resources;
+use crate::yaml::Limits;
 
 fn yaml(text: &str) -> Vec<Node> {
     crate::yaml::parse_str(text, "k.yaml", Profile::Kustomize, Limits::default()).unwrap()
