@@ -553,3 +553,101 @@ replacements:
     let e = check(&[("kustomization.yaml", &k), ("res.yaml", res)]).expect("both fail");
     assert!(e.message.contains("wildcard is not supported"), "{e}");
 }
+
+#[test]
+fn vars_keep_types_in_maps_and_leave_other_fields() {
+    if skip() {
+        return;
+    }
+    // A field that is exactly `$(VAR)` takes the var's type (labels included); vars reach only
+    // kustomize's varReference fields (not ConfigMap data); a var holding a mapping is left as
+    // written; an objref without apiVersion matches nothing.
+    let res = "apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+  namespace: ns1
+  labels:
+    x: $(PORT)
+  annotations:
+    y: \"port $(PORT)\"
+spec:
+  ports:
+  - port: 8080
+    targetPort: $(NAME)
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm
+data:
+  k: $(PORT)
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ing
+spec:
+  rules:
+  - host: $(NAME).example.com
+  tls:
+  - hosts: [$(NAME).example.com, \"$(MAP)\"]
+    secretName: $(PORT)
+";
+    let k = "resources: [res.yaml]
+vars:
+- name: PORT
+  objref: {kind: Service, name: svc, apiVersion: v1}
+  fieldref: {fieldPath: 'spec.ports[0].port'}
+- name: NAME
+  objref: {kind: Service, name: svc, apiVersion: v1, namespace: ns1}
+- name: MAP
+  objref: {kind: Service, name: svc, apiVersion: v1}
+  fieldref: {fieldPath: metadata.labels}
+";
+    assert!(check(&[("kustomization.yaml", k), ("res.yaml", res)]).is_none());
+    let bad = k.replace("apiVersion: v1, namespace: ns1", "namespace: ns1");
+    let e = check(&[("kustomization.yaml", &bad), ("res.yaml", res)]).expect("both fail");
+    assert_eq!(
+        e.message,
+        "var '{NAME Service.[noVer].[noGrp] {metadata.name}}' cannot be mapped to a field in the set of known resources"
+    );
+    let dup = format!("{k}- name: NAME\n  objref: {{kind: ConfigMap, name: cm, apiVersion: v1}}\n");
+    let e = check(&[("kustomization.yaml", &dup), ("res.yaml", res)]).expect("both fail");
+    assert_eq!(e.message, "var 'NAME' already encountered");
+}
+
+#[test]
+fn var_lists_must_hold_strings() {
+    if skip() {
+        return;
+    }
+    let res = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+spec:
+  template:
+    metadata:
+      annotations: {a: \"$(VAR)\", b: 5}
+    spec:
+      containers:
+      - name: c
+        args: [1, \"$(VAR)\"]
+        env:
+        - {name: X, value: \"$(VAR)\"}
+        - {name: Z}
+";
+    let k = "resources: [res.yaml]
+vars:
+- name: VAR
+  objref: {kind: Deployment, name: d, apiVersion: apps/v1}
+";
+    let e = check(&[("kustomization.yaml", k), ("res.yaml", res)]).expect("both fail");
+    assert!(
+        e.message.contains("invalid value type expect a string"),
+        "{e}"
+    );
+    let res = res.replace("[1, ", "[");
+    assert!(check(&[("kustomization.yaml", k), ("res.yaml", &res)]).is_none());
+}

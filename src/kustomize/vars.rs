@@ -288,10 +288,22 @@ impl Var {
             && (self.namespace.is_empty() || eff(&self.namespace) == eff(&id.namespace))
     }
 
+    /// kustomize's `%v` of a var: `{NAME Kind.version.group {fieldPath}}`.
     fn describe(&self) -> String {
+        let or = |s: &str, d: &'static str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
         format!(
-            "{} ({}/{} {}/{} {})",
-            self.name, self.group, self.version, self.kind, self.obj_name, self.field_path
+            "{{{} {}.{}.{} {{{}}}}}",
+            self.name,
+            or(&self.kind, "[noKind]"),
+            or(&self.version, "[noVer]"),
+            or(&self.group, "[noGrp]"),
+            self.field_path
         )
     }
 }
