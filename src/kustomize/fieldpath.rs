@@ -8,7 +8,7 @@
 
 use regex::Regex;
 
-use crate::yaml::{Entry, Mapping, Node, Value, resolve_plain};
+use crate::yaml::{Entry, Mapping, Node, Span, Value, resolve_plain};
 
 /// Splits a field path at dots, as kustomize's `SmarterPathSplitter` does: `\.` escapes a dot,
 /// a leading dot is dropped, `[a.b]` keeps its dots (and loses its brackets unless it holds `=`).
@@ -237,15 +237,26 @@ pub struct Found {
 }
 
 /// kyaml's `PathMatcher`: every node `parts` reaches, creating missing parts when asked.
+/// Nodes it creates get `origin` (where the field path was written) as their span.
 pub fn match_targets(
     node: &mut Node,
     parts: &[String],
     create: Create,
+    origin: Option<&Span>,
 ) -> Result<Vec<Found>, String> {
     let mut out = Vec::new();
     let mut prefix = Vec::new();
-    walk(node, parts, create, &mut prefix, &mut out, false)?;
+    let ctx = Ctx {
+        create,
+        origin: origin.cloned(),
+    };
+    walk(node, parts, &ctx, &mut prefix, &mut out, false)?;
     Ok(out)
+}
+
+struct Ctx {
+    create: Create,
+    origin: Option<Span>,
 }
 
 fn next_kind(parts: &[String], create: Create) -> Create {
@@ -256,18 +267,21 @@ fn next_kind(parts: &[String], create: Create) -> Create {
     }
 }
 
-fn new_node(kind: Create) -> Node {
-    Node::new(match kind {
-        Create::Seq => Value::Seq(Vec::new()),
-        Create::Map => Value::Map(Mapping::new()),
-        Create::Scalar | Create::No => Value::Null,
-    })
+fn new_node(kind: Create, ctx: &Ctx) -> Node {
+    Node::spanned(
+        match kind {
+            Create::Seq => Value::Seq(Vec::new()),
+            Create::Map => Value::Map(Mapping::new()),
+            Create::Scalar | Create::No => Value::Null,
+        },
+        ctx.origin.clone(),
+    )
 }
 
 fn walk(
     node: &mut Node,
     parts: &[String],
-    create: Create,
+    ctx: &Ctx,
     prefix: &mut Vec<Step>,
     out: &mut Vec<Found>,
     fresh: bool,
@@ -275,12 +289,12 @@ fn walk(
     let Some(part) = parts.first() else {
         out.push(Found {
             steps: prefix.clone(),
-            fresh: fresh && create == Create::Scalar,
+            fresh: fresh && ctx.create == Create::Scalar,
         });
         return Ok(());
     };
     let rest = &parts[1..];
-    let creating = create != Create::No;
+    let creating = ctx.create != Create::No;
     if let Some(idx) = atoi(part).filter(|i| *i >= 0) {
         let idx = idx as usize;
         if node.is_null() && !creating {
@@ -289,7 +303,7 @@ fn walk(
         let seq = seq_mut(node, creating)?;
         let mut made = false;
         if seq.len() == idx && creating {
-            seq.push(new_node(next_kind(rest, create)));
+            seq.push(new_node(next_kind(rest, ctx.create), ctx));
             made = true;
         }
         if seq.len() < idx + 1 {
@@ -299,7 +313,7 @@ fn walk(
             ));
         }
         prefix.push(Step::Index(idx));
-        walk(&mut seq[idx], rest, create, prefix, out, made)?;
+        walk(&mut seq[idx], rest, ctx, prefix, out, made)?;
         prefix.pop();
         return Ok(());
     }
@@ -323,7 +337,7 @@ fn walk(
                     && !v.is_null()
                     && scalar_text(v).is_some_and(|t| re.is_match(t.trim()))
                 {
-                    walk(elem, rest, create, prefix, out, false)?;
+                    walk(elem, rest, ctx, prefix, out, false)?;
                 }
                 prefix.pop();
             }
@@ -331,21 +345,24 @@ fn walk(
         if out.len() > before || !creating {
             return Ok(());
         }
-        let value = Node::new(resolve_plain(&pattern, crate::yaml::Profile::Kustomize));
+        let value = Node::spanned(
+            resolve_plain(&pattern, crate::yaml::Profile::Kustomize),
+            ctx.origin.clone(),
+        );
         let elem = if key.is_empty() {
             value
         } else {
             let mut m = Mapping::new();
             m.push(Entry {
                 key: key.clone(),
-                key_span: None,
+                key_span: ctx.origin.clone(),
                 value,
             });
-            Node::new(Value::Map(m))
+            Node::spanned(Value::Map(m), ctx.origin.clone())
         };
         seq_mut(node, true)?.push(elem);
         // Searching again finds the element just made, as kustomize does.
-        return walk(node, parts, create, prefix, out, false);
+        return walk(node, parts, ctx, prefix, out, false);
     }
     if part == "*" {
         if node.is_null() {
@@ -354,7 +371,7 @@ fn walk(
         let seq = seq_mut(node, false)?;
         for (i, elem) in seq.iter_mut().enumerate() {
             prefix.push(Step::Index(i));
-            walk(elem, rest, create, prefix, out, false)?;
+            walk(elem, rest, ctx, prefix, out, false)?;
             prefix.pop();
         }
         return Ok(());
@@ -376,14 +393,18 @@ fn walk(
         if !creating {
             return Ok(());
         }
-        map.insert(part.clone(), new_node(next_kind(rest, create)));
+        map.push(Entry {
+            key: part.clone(),
+            key_span: ctx.origin.clone(),
+            value: new_node(next_kind(rest, ctx.create), ctx),
+        });
         made = true;
     }
     let Some(child) = map.get_mut(part) else {
         return Ok(());
     };
     prefix.push(Step::Key(part.clone()));
-    walk(child, rest, create, prefix, out, made)?;
+    walk(child, rest, ctx, prefix, out, made)?;
     prefix.pop();
     Ok(())
 }

@@ -272,8 +272,8 @@ fn copy_to_target(r: &mut Resource, value: &Node, t: &Target) -> Result<()> {
         } else {
             "unable to find field"
         };
-        let found =
-            fieldpath::match_targets(&mut r.node, &split_path(fp), create).map_err(|e| {
+        let found = fieldpath::match_targets(&mut r.node, &split_path(fp), create, Some(span))
+            .map_err(|e| {
                 Error::new(
                     span.clone(),
                     format!("{what} {fp:?} in replacement target: {e}"),

@@ -107,11 +107,24 @@ fn missing_target_field_needs_create() {
     assert!(e.message.contains("unable to find field"), "{}", e.message);
     let res =
         run(&text.replace("labels.cfg]", "labels.cfg]\n    options: {create: true}")).unwrap();
+    let d = &res[1].node;
     assert_eq!(
-        res[1]
-            .node
-            .str_at(&["spec", "template", "metadata", "labels", "cfg"]),
+        d.str_at(&["spec", "template", "metadata", "labels", "cfg"]),
         Some("cfg")
+    );
+    // Made-up parents point at the field path that made them, the value at its source.
+    let at = |p: &[&str]| {
+        d.get_path(p)
+            .and_then(|n| n.span.clone())
+            .map(|s| (s.file.to_string(), s.line, s.col))
+    };
+    assert_eq!(
+        at(&["spec", "template", "metadata"]),
+        Some(("k.yaml".to_string(), 4, 18))
+    );
+    assert_eq!(
+        at(&["spec", "template", "metadata", "labels", "cfg"]),
+        Some(("res.yaml".to_string(), 4, 9))
     );
 }
 
