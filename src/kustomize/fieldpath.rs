@@ -322,25 +322,13 @@ fn walk(
         let re =
             Regex::new(&pattern).map_err(|e| format!("error parsing regexp {pattern:?}: {e}"))?;
         let before = out.len();
+        let m = ElemMatch {
+            key: &key,
+            re: &re,
+            rest,
+        };
         if !node.is_null() {
-            let seq = seq_mut(node, false)?;
-            for (i, elem) in seq.iter_mut().enumerate() {
-                prefix.push(Step::Index(i));
-                if key.is_empty() {
-                    if scalar_text(elem).is_some_and(|t| re.is_match(t.trim())) {
-                        out.push(Found {
-                            steps: prefix.clone(),
-                            fresh: false,
-                        });
-                    }
-                } else if let Some(v) = elem.as_map().and_then(|m| m.get(&key))
-                    && !v.is_null()
-                    && scalar_text(v).is_some_and(|t| re.is_match(t.trim()))
-                {
-                    walk(elem, rest, ctx, prefix, out, false)?;
-                }
-                prefix.pop();
-            }
+            m.visit(seq_mut(node, false)?, ctx, prefix, out)?;
         }
         if out.len() > before || !creating {
             return Ok(());
@@ -352,17 +340,19 @@ fn walk(
         let elem = if key.is_empty() {
             value
         } else {
-            let mut m = Mapping::new();
-            m.push(Entry {
+            let mut map = Mapping::new();
+            map.push(Entry {
                 key: key.clone(),
                 key_span: ctx.origin.clone(),
                 value,
             });
-            Node::spanned(Value::Map(m), ctx.origin.clone())
+            Node::spanned(Value::Map(map), ctx.origin.clone())
         };
-        seq_mut(node, true)?.push(elem);
-        // Searching again finds the element just made, as kustomize does.
-        return walk(node, parts, ctx, prefix, out, false);
+        let seq = seq_mut(node, true)?;
+        seq.push(elem);
+        // Searching again finds the element just made, as kustomize does. (kustomize would
+        // search forever if the pattern does not match its own text; once is enough here.)
+        return m.visit(seq, ctx, prefix, out);
     }
     if part == "*" {
         if node.is_null() {
@@ -407,6 +397,43 @@ fn walk(
     walk(child, rest, ctx, prefix, out, made)?;
     prefix.pop();
     Ok(())
+}
+
+/// A `[key=pattern]` path part and the parts after it.
+struct ElemMatch<'p> {
+    key: &'p str,
+    re: &'p Regex,
+    rest: &'p [String],
+}
+
+impl ElemMatch<'_> {
+    fn visit(
+        &self,
+        seq: &mut [Node],
+        ctx: &Ctx,
+        prefix: &mut Vec<Step>,
+        out: &mut Vec<Found>,
+    ) -> Result<(), String> {
+        for (i, elem) in seq.iter_mut().enumerate() {
+            prefix.push(Step::Index(i));
+            if self.key.is_empty() {
+                // A scalar element matches itself; kustomize ignores the rest of the path.
+                if scalar_text(elem).is_some_and(|t| self.re.is_match(t.trim())) {
+                    out.push(Found {
+                        steps: prefix.clone(),
+                        fresh: false,
+                    });
+                }
+            } else if let Some(v) = elem.as_map().and_then(|m| m.get(self.key))
+                && !v.is_null()
+                && scalar_text(v).is_some_and(|t| self.re.is_match(t.trim()))
+            {
+                walk(elem, self.rest, ctx, prefix, out, false)?;
+            }
+            prefix.pop();
+        }
+        Ok(())
+    }
 }
 
 /// The sequence in `node`; a null becomes an empty sequence only when creating (callers handle
@@ -456,6 +483,56 @@ mod tests {
         );
         assert_eq!(split_path(r"a\.b.c"), s(&["a.b", "c"]));
         assert_eq!(split_path(".a.b"), s(&["a", "b"]));
+    }
+
+    fn doc(text: &str) -> Node {
+        crate::yaml::parse_str(
+            text,
+            "t.yaml",
+            crate::yaml::Profile::Kustomize,
+            crate::yaml::Limits::default(),
+        )
+        .unwrap()
+        .remove(0)
+    }
+
+    #[test]
+    fn target_patterns_wildcards_and_creation() {
+        let mut n = doc("c:\n- {name: app, v: 1}\n- {name: myapp}\n- {name: db, v: 2}\n");
+        let found = match_targets(&mut n, &s(&["c", "[name=app]", "v"]), Create::No, None).unwrap();
+        // Unanchored: `app` also matches `myapp`, which has no `v`, so it adds nothing.
+        assert_eq!(found.len(), 1);
+        let found = match_targets(&mut n, &s(&["c", "*", "v"]), Create::No, None).unwrap();
+        assert_eq!(found.len(), 2);
+        let e = match_targets(&mut n, &s(&["c", "5"]), Create::Scalar, None).unwrap_err();
+        assert_eq!(e, "index 5 specified but only 3 elements found");
+        let found = match_targets(&mut n, &s(&["c", "3", "v"]), Create::Scalar, None).unwrap();
+        assert!(found[0].fresh);
+        assert_eq!(
+            n.get_path(&["c"]).and_then(Node::as_seq).map(Vec::len),
+            Some(4)
+        );
+        // A pattern that does not match its own text is created once, then found nowhere.
+        let found =
+            match_targets(&mut n, &s(&["c", "[name=^x$]", "v"]), Create::Scalar, None).unwrap();
+        assert!(found.is_empty());
+        let e = match_targets(&mut n, &s(&["c", "0", "name", "x"]), Create::No, None).unwrap_err();
+        assert_eq!(
+            e,
+            "wrong node kind: expected MappingNode but got ScalarNode"
+        );
+    }
+
+    #[test]
+    fn source_lookup_is_exact() {
+        let n = doc("c:\n- {name: myapp, v: 1}\n- {name: app, v: 2}\n");
+        let v = lookup(&n, &s(&["c", "[name=app]", "v"])).unwrap().unwrap();
+        assert_eq!(v.value, Value::Int(2));
+        let v = lookup(&n, &s(&["c", "-", "v"])).unwrap().unwrap();
+        assert_eq!(v.value, Value::Int(2));
+        assert!(lookup(&n, &s(&["c", "[name=ap]"])).unwrap().is_none());
+        assert!(lookup(&n, &s(&["c", "*"])).is_err());
+        assert!(lookup(&n, &s(&["c", "-1"])).is_err());
     }
 
     #[test]

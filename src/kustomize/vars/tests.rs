@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn m(name: &str) -> Option<String> {
