@@ -257,6 +257,9 @@ replacements:
     reject: [{kind: Service}, {kind: ConfigMap}]
     fieldPaths: [metadata.annotations.version]
     options: {create: true}
+  # v5.5.0 compares names exactly, so this pattern selects nothing (and nothing fails).
+  - select: {name: 'wor.*'}
+    fieldPaths: [spec.missing]
 ";
     assert!(check(&[("kustomization.yaml", k), ("res.yaml", RES)]).is_none());
 }
