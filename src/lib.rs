@@ -12,6 +12,6 @@ pub mod kustomize;
 pub mod repo;
 pub mod resource;
 pub mod rules;
-pub mod schema;
 pub mod run;
+pub mod schema;
 pub mod yaml;

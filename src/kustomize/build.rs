@@ -78,6 +78,7 @@ pub struct BuildCache {
 struct CachedBase {
     resources: Vec<Resource>,
     config: TransformerConfig,
+    vars: Vec<super::vars::Var>,
     warnings: Vec<String>,
 }
 
@@ -92,7 +93,7 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
     let span = Span::file(start.display.as_str().into());
     let (acc, kust) = b.accumulate(&start, Expect::Either, &span)?;
     let mut resources = acc.resources;
-    finish(&mut resources, &acc.config)?;
+    finish(&mut resources, &acc.config, &acc.vars)?;
     let order = match kust.field("sortOptions") {
         Some(n) => SortOrder::parse(n, &kust.file)?,
         None => SortOrder::default(),
@@ -105,7 +106,11 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
 }
 
 /// The top-level steps: hash suffixes, name references, dropping local-config objects.
-fn finish(resources: &mut Vec<Resource>, config: &TransformerConfig) -> Result<()> {
+fn finish(
+    resources: &mut Vec<Resource>,
+    config: &TransformerConfig,
+    vars: &[super::vars::Var],
+) -> Result<()> {
     for r in resources.iter_mut() {
         if r.generated.as_ref().is_some_and(|g| g.hash_suffix) {
             let hash = super::hash::name_hash(&r.node)?;
@@ -117,6 +122,19 @@ fn finish(resources: &mut Vec<Resource>, config: &TransformerConfig) -> Result<(
         }
     }
     super::nameref::fix_name_references(resources, config)?;
+    if !vars.is_empty() {
+        let refs: Vec<super::vars::VarRefSpec> = config
+            .var_reference
+            .iter()
+            .map(|f| super::vars::VarRefSpec {
+                group: f.group.clone().unwrap_or_default(),
+                version: f.version.clone().unwrap_or_default(),
+                kind: f.kind.clone().unwrap_or_default(),
+                path: f.path_string(),
+            })
+            .collect();
+        super::vars::resolve_vars(resources, vars, &refs)?;
+    }
     resources.retain(|r| {
         r.node.str_at(&[
             "metadata",
@@ -140,6 +158,8 @@ enum Expect {
 pub(crate) struct Accumulator {
     pub(crate) resources: Vec<Resource>,
     pub(crate) config: TransformerConfig,
+    /// `vars:` of this kustomization and everything it includes.
+    pub(crate) vars: Vec<super::vars::Var>,
 }
 
 impl Accumulator {
@@ -269,6 +289,7 @@ impl Builder<'_> {
         let base = Arc::new(CachedBase {
             resources: acc.resources,
             config: acc.config,
+            vars: acc.vars,
             warnings,
         });
         if let Ok(mut m) = self.cache.bases.lock() {
@@ -297,6 +318,7 @@ impl Builder<'_> {
         let mut acc = Accumulator {
             resources: Vec::new(),
             config: super::defaults::defaults(),
+            vars: Vec::new(),
         };
         self.run(dir, &kust, &mut acc)?;
         self.stack.pop();
@@ -315,6 +337,15 @@ impl Builder<'_> {
                 acc.config.merge(base.config.clone(), &span)?;
                 self.warnings.extend(base.warnings.iter().cloned());
                 acc.append(base.resources.clone(), &span)?;
+                for v in &base.vars {
+                    if acc.vars.iter().any(|o| o.name == v.name) {
+                        return Err(Error::new(
+                            span.clone(),
+                            format!("var '{}' already encountered", v.name),
+                        ));
+                    }
+                    acc.vars.push(v.clone());
+                }
             } else {
                 let bytes = self.loader.read(&loc, &span)?;
                 let res = parse_resources(&bytes, &loc.display)?;
@@ -379,17 +410,25 @@ impl Builder<'_> {
         transformers::run(kust, acc)?;
         patches::patches_json6902(self.loader, dir, kust, acc)?;
         transformers::replicas_and_images(kust, acc)?;
-        if let Some(n) = kust.field("replacements") {
-            return Err(Error::new(
-                kust.span_of(n),
-                "replacements: is not supported yet",
-            ));
+        let list = kust.list("replacements")?;
+        if !list.is_empty() {
+            let mut read = |path: &str, span: &Span| -> Result<(Vec<u8>, Arc<str>)> {
+                let loc = self.loader.resolve(dir, dir, path, span)?;
+                let bytes = self.loader.read(&loc, span)?;
+                Ok((bytes, Arc::from(loc.display.as_str())))
+            };
+            let reps = super::replacements::parse_replacements(list, &kust.file, &mut read)?;
+            super::replacements::apply_replacements(&mut acc.resources, &reps)?;
         }
-        if let Some(n) = kust.field("vars") {
-            return Err(Error::new(
-                kust.span_of(n),
-                "vars: is not supported yet; use replacements",
-            ));
+        // Vars are collected at every level and resolved once, at the top.
+        for v in super::vars::parse_vars(kust.list("vars")?, &kust.file)? {
+            if acc.vars.iter().any(|o| o.name == v.name) {
+                return Err(Error::new(
+                    kust.field_span("vars"),
+                    format!("var '{}' already encountered", v.name),
+                ));
+            }
+            acc.vars.push(v);
         }
         Ok(())
     }

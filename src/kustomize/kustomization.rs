@@ -108,8 +108,9 @@ pub struct Kustomization {
 
 impl Kustomization {
     /// Parses and checks a kustomization document.
-    pub fn from_node(root: Node, file: &str) -> Result<Kustomization> {
+    pub fn from_node(mut root: Node, file: &str) -> Result<Kustomization> {
         let span = root.span.clone().unwrap_or_else(|| Span::file(file.into()));
+        canonical_field_names(&mut root);
         let map = match &root.value {
             Value::Map(m) => m,
             Value::Null => {
@@ -245,6 +246,23 @@ impl Kustomization {
             self.span_of(n),
             format!("{name} must be {want}, not {}", describe(n)),
         )
+    }
+}
+
+/// kustomize decodes its file with Go's JSON decoder, which matches field names ignoring case
+/// (`Resources:` works). Renames such keys to their canonical spelling; when two spellings of
+/// one field appear, the later wins, as in Go.
+fn canonical_field_names(root: &mut Node) {
+    let Some(m) = root.as_map_mut() else { return };
+    let entries = std::mem::take(m.entries_mut());
+    for mut e in entries {
+        if let Some(canon) = KNOWN_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(&e.key)) {
+            e.key = canon.to_string();
+        }
+        if m.contains_key(&e.key) {
+            m.remove(&e.key);
+        }
+        m.push(e);
     }
 }
 

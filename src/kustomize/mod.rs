@@ -7,6 +7,7 @@
 mod build;
 pub mod config;
 pub mod defaults;
+pub mod fieldpath;
 pub mod fieldspec;
 pub mod generator;
 mod generators;
@@ -17,6 +18,7 @@ pub mod load;
 pub mod merge_keys;
 pub mod nameref;
 mod patches;
+pub mod replacements;
 pub mod resources;
 pub mod scope;
 pub mod select;
@@ -24,6 +26,7 @@ pub mod smp;
 pub mod sort;
 pub mod transform;
 mod transformers;
+pub mod vars;
 
 pub use build::{Build, BuildCache, BuildOptions, build, build_all};
 pub use load::LoadRestrictor;
