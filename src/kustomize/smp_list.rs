@@ -215,7 +215,8 @@ fn validate_keys(
     (vk, vv)
 }
 
-/// The first element whose keys hold these values (a scalar element equal to the value when
+/// The first element whose keys hold exactly these values (an empty value is no wildcard here,
+/// unlike in [`element_setter`]; a scalar element equal to the value when
 /// the key is empty).
 fn element_index(seq: &[Node], keys: &[String], values: &[String]) -> Option<usize> {
     let key0 = keys.first().map_or("", String::as_str);
@@ -230,7 +231,7 @@ fn element_index(seq: &[Node], keys: &[String], values: &[String]) -> Option<usi
         e.as_map().is_some_and(|m| {
             keys.iter()
                 .zip(values)
-                .all(|(k, v)| m.get(k).is_some_and(|f| v.is_empty() || raw_text(f) == *v))
+                .all(|(k, v)| m.get(k).is_some_and(|f| raw_text(f) == *v))
         })
     })
 }

@@ -182,3 +182,18 @@ fn ports_pair_by_port_and_protocol_like_kyaml() {
         ))
     ));
 }
+
+#[test]
+fn nameless_elements_of_a_merge_list_collapse_like_kyaml() {
+    // Found by differential testing against kubectl: kyaml keys elements without a merge key
+    // by "", merges them into one, and drops keyed elements it cannot find again.
+    let t = format!(
+        "{DEP}spec: {{template: {{spec: {{containers: [{{name: d, env: [{{value: '2'}}, {{value: x}}, {{name: E, value: '2'}}]}}]}}}}}}"
+    );
+    let p = format!("{DEP}spec: {{template: {{spec: {{containers: [{{name: a}}]}}}}}}");
+    let out = merged(&t, &p);
+    let want = format!(
+        "{DEP}spec: {{template: {{spec: {{containers: [{{name: a}}, {{name: d, env: [{{value: x}}]}}]}}}}}}"
+    );
+    assert!(json_equal(&out, &doc(&want)), "{out:?}");
+}
