@@ -27,11 +27,29 @@ pub enum MergeOutcome {
 /// Merges one strategic merge patch document into one resource of kind `gvk`.
 ///
 /// Name, kind and namespace may change like any field; restoring them is the caller's job.
+///
+/// Without the source text kyaml's style rule cannot be followed (see [`merge_with_sources`]);
+/// prefer that function in a build.
 pub fn merge(target: &mut Node, patch: &Node, gvk: &Gvk) -> Result<MergeOutcome> {
+    merge_with_sources(target, patch, gvk, &NoSources)
+}
+
+/// [`merge`], reading the files that spans name to see how scalars were written.
+///
+/// kyaml gives a patched scalar the quoting style of the value it replaces, so a number or
+/// boolean patched over a quoted string (`tag: "1.2"` patched with `tag: 1.10`) becomes the
+/// string of its source text (`"1.10"`). Seeing that needs the text behind both spans.
+pub fn merge_with_sources(
+    target: &mut Node,
+    patch: &Node,
+    gvk: &Gvk,
+    sources: &dyn SourceText,
+) -> Result<MergeOutcome> {
+    let ctx = Ctx { sources };
     let schema = merge_keys::schema_for(gvk)
         .or_else(|| meta_schema(patch))
         .map(Schema::Type);
-    let out = walk(Some(target.clone()), Some(patch.clone()), schema)?;
+    let out = walk(&ctx, Some(target.clone()), Some(patch.clone()), schema)?;
     match out.node {
         Some(n) if !n.is_null() => {
             *target = n;
@@ -117,7 +135,12 @@ fn same_kind(a: &Node, b: &Node) -> bool {
             && !matches!(b.value, Value::Map(_) | Value::Seq(_)))
 }
 
-fn walk(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) -> Result<Out> {
+fn walk(
+    ctx: &Ctx,
+    dest: Option<Node>,
+    origin: Option<Node>,
+    schema: Option<Schema>,
+) -> Result<Out> {
     let schema = schema.or_else(|| {
         [&dest, &origin]
             .into_iter()
@@ -131,7 +154,7 @@ fn walk(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) -> Res
         .find(|n| !n.is_null())
         .cloned();
     let Some(first) = first else {
-        return walk_map(dest, origin, schema);
+        return walk_map(ctx, dest, origin, schema);
     };
     for other in [&dest, &origin].into_iter().flatten() {
         if !other.is_null() && !same_kind(&first, other) {
@@ -146,9 +169,9 @@ fn walk(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) -> Res
         }
     }
     match (&first.value, schema) {
-        (Value::Map(_), _) => walk_map(dest, origin, schema),
+        (Value::Map(_), _) => walk_map(ctx, dest, origin, schema),
         (Value::Seq(_), Some(Schema::MergeList(keys, ty))) => {
-            walk_merge_list(dest, origin, keys, ty)
+            walk_merge_list(ctx, dest, origin, keys, ty)
         }
         _ => {
             let from_dest = origin.is_none();
@@ -203,7 +226,12 @@ fn directive(origin: &mut Node) -> Result<Directive> {
     }
 }
 
-fn walk_map(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) -> Result<Out> {
+fn walk_map(
+    ctx: &Ctx,
+    dest: Option<Node>,
+    origin: Option<Node>,
+    schema: Option<Schema>,
+) -> Result<Out> {
     let mut origin = origin;
     let (mut d, from_dest) = if missing_or_null(&dest) {
         // kyaml ignores a bad directive here, but still strips a good one.
@@ -267,12 +295,12 @@ fn walk_map(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) ->
             .and_then(|o| o.as_map())
             .and_then(|m| m.entry(&key))
             .cloned();
-        let out = walk(dv, oentry.as_ref().map(|e| e.value.clone()), child)?;
+        let out = walk(ctx, dv, oentry.as_ref().map(|e| e.value.clone()), child)?;
         let Some(m) = d.as_map_mut() else { break };
         match out.node {
             Some(n) if !n.is_null() || out.keep_null => {
-                if let Some(v) = m.get_mut(&key) {
-                    *v = n;
+                if let Some(e) = m.entries_mut().iter_mut().find(|e| e.key == key) {
+                    e.value = style::inherit(ctx.sources, e.key_span.as_ref(), &e.value, n);
                 } else {
                     m.push(Entry {
                         key,
@@ -303,6 +331,15 @@ fn null_is_written(e: &Entry) -> bool {
         return true;
     }
     v.col as usize >= k.col as usize + e.key.chars().count() + 2
+}
+
+#[path = "smp_style.rs"]
+mod style;
+pub use style::{NoSources, SourceText};
+
+/// What every step of one merge needs to see.
+struct Ctx<'a> {
+    sources: &'a dyn SourceText,
 }
 
 #[path = "smp_list.rs"]
