@@ -88,6 +88,8 @@ pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) ->
         anchors: HashMap::new(),
         docs: Vec::new(),
         alias_nodes: 0,
+        unterminated_end: (!text.ends_with('\n') && !text.ends_with('\r'))
+            .then(|| text.chars().count()),
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(ev) = parser.next_event() {
@@ -112,6 +114,9 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     docs: Vec<Node>,
     alias_nodes: usize,
+    /// The text's length in characters when its last line has no line break: a block scalar
+    /// ending there has no final line break to keep (saphyr adds one; go-yaml does not).
+    unterminated_end: Option<usize>,
 }
 
 enum Frame {
@@ -153,7 +158,13 @@ impl Builder {
                 self.alias_nodes = 0;
             }
             Event::DocumentEnd => {}
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && self.unterminated_end == Some(pspan.end.index())
+                    && text.ends_with('\n')
+                {
+                    text.to_mut().pop();
+                }
                 let value = self.scalar(&text, style, tag.as_deref(), &span)?;
                 let node = Node::spanned(value, Some(span.clone()));
                 if anchor != 0 {
@@ -506,6 +517,16 @@ mod tests {
         let docs = parse("a: 1\n---\n# only a comment\n---\nb: 2\n").unwrap();
         assert_eq!(docs.len(), 3);
         assert!(docs[1].is_null());
+    }
+
+    #[test]
+    fn block_scalar_at_unterminated_end_has_no_final_break() {
+        let docs = parse("a: |\n  x\n  y").unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("x\ny"));
+        let docs = parse("a: |\n  x\n  y\n").unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("x\ny\n"));
+        let docs = parse("a: >\n  x\n  y\nb: 1").unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("x y\n"));
     }
 
     #[test]
