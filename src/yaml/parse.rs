@@ -24,6 +24,10 @@ pub struct Limits {
     /// Accept duplicate keys, the later one winning (sigs.k8s.io/yaml's non-strict decoding,
     /// which kustomize uses for its own file). Otherwise a duplicate key is an error.
     pub allow_duplicate_keys: bool,
+    /// Give folded (`>`) scalars the value they have after kustomize's round trip through
+    /// go-yaml v3's emitter and parser (see [`refold_like_kyaml`]). kustomize does this to
+    /// resources and strategic-merge patches, not to its own file or JSON patches.
+    pub kyaml_refold: bool,
 }
 
 impl Default for Limits {
@@ -32,6 +36,7 @@ impl Default for Limits {
             max_depth: 256,
             max_alias_nodes: 100_000,
             allow_duplicate_keys: false,
+            kyaml_refold: false,
         }
     }
 }
@@ -164,6 +169,9 @@ impl Builder {
                     && text.ends_with('\n')
                 {
                     text.to_mut().pop();
+                }
+                if style == ScalarStyle::Folded && self.limits.kyaml_refold {
+                    text = refold_like_kyaml(&text).into();
                 }
                 let value = self.scalar(&text, style, tag.as_deref(), &span)?;
                 let node = Node::spanned(value, Some(span.clone()));
@@ -368,6 +376,44 @@ impl Builder {
     }
 }
 
+/// The value a folded scalar has after go-yaml v3 writes it in folded style and reads it back.
+///
+/// v3's folded writer means to add a blank line before each line break that its reader would
+/// fold, but it tests the first line of the whole value where it should test the line after the
+/// break. So when the value does not start with a blank, a line break (after a line that does
+/// not start with a blank) gets an extra blank line even where the reader keeps the break: before
+/// a more-indented line, and before kept trailing breaks. Reading that back adds a `\n` there.
+pub fn refold_like_kyaml(value: &str) -> String {
+    let b = value.as_bytes();
+    let first = b.iter().position(|&c| c != b'\n').map(|i| b[i]);
+    if matches!(first, None | Some(b' ' | b'\t')) {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    let mut breaks = true;
+    let mut leading_blank = true;
+    for (i, ch) in value.char_indices() {
+        if ch == '\n' {
+            if !breaks && !leading_blank {
+                let run = b[i..].iter().take_while(|&&c| c == b'\n').count();
+                let at_end = i + run == b.len();
+                let next_blank = matches!(b.get(i + run), Some(b' ' | b'\t'));
+                if next_blank || (at_end && run >= 2) {
+                    out.push('\n');
+                }
+            }
+            breaks = true;
+        } else {
+            if breaks {
+                leading_blank = ch == ' ' || ch == '\t';
+            }
+            breaks = false;
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// The name of a YAML core-schema tag (`!!str` → `str`), if `tag` is one.
 fn core_tag(tag: &Tag) -> Option<&str> {
     if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
@@ -527,6 +573,35 @@ mod tests {
         assert_eq!(docs[0].str_at(&["a"]), Some("x\ny\n"));
         let docs = parse("a: >\n  x\n  y\nb: 1").unwrap();
         assert_eq!(docs[0].str_at(&["a"]), Some("x y\n"));
+    }
+
+    #[test]
+    fn folded_scalars_gain_kyamls_blank_lines() {
+        for (from, to) in [
+            ("a\n b\nc", "a\n\n b\nc"),
+            ("a\n\n b\nc", "a\n\n\n b\nc"),
+            (" b\nc", " b\nc"),
+            ("a\n b\n c\nd", "a\n\n b\n c\nd"),
+            ("a b\n\n\n", "a b\n\n\n\n"),
+            ("a b\n", "a b\n"),
+            ("\na\n b\n", "\na\n\n b\n"),
+            ("a b\n\tc", "a b\n\n\tc"),
+        ] {
+            assert_eq!(refold_like_kyaml(from), to, "{from:?}");
+        }
+        let limits = Limits {
+            kyaml_refold: true,
+            ..Limits::default()
+        };
+        let docs = parse_str(
+            "a: >-\n  x\n   y\nb: |-\n  x\n   y\n",
+            "t",
+            Profile::Kustomize,
+            limits,
+        )
+        .unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("x\n\n y"));
+        assert_eq!(docs[0].str_at(&["b"]), Some("x\n y"));
     }
 
     #[test]
