@@ -124,7 +124,45 @@ fn finish(resources: &mut Vec<Resource>, config: &TransformerConfig) -> Result<(
             "config.kubernetes.io/local-config",
         ]) != Some("true")
     });
+    for r in resources.iter_mut() {
+        annotations_as_strings(&mut r.node);
+    }
     Ok(())
+}
+
+/// kustomize rewrites every object's annotations from a `map[string]string` as it finishes:
+/// values become strings (a mapping or sequence becomes `""`), and an empty or null
+/// `annotations` disappears.
+fn annotations_as_strings(node: &mut yaml::Node) {
+    let Some(meta) = node.get_path_mut(&["metadata"]) else {
+        return;
+    };
+    let yaml::Value::Map(meta) = &mut meta.value else {
+        return;
+    };
+    let Some(annos) = meta.get_mut("annotations") else {
+        return;
+    };
+    let empty = match &mut annos.value {
+        yaml::Value::Map(m) => {
+            for e in m.entries_mut() {
+                let text = match &e.value.value {
+                    yaml::Value::Str(_) => continue,
+                    yaml::Value::Null => "null".to_string(),
+                    yaml::Value::Bool(b) => b.to_string(),
+                    yaml::Value::Int(i) => i.to_string(),
+                    yaml::Value::Float(f) => super::hash::go_float(*f),
+                    yaml::Value::Seq(_) | yaml::Value::Map(_) => String::new(),
+                };
+                e.value.value = yaml::Value::Str(text);
+            }
+            m.is_empty()
+        }
+        _ => true,
+    };
+    if empty {
+        meta.remove("annotations");
+    }
 }
 
 /// What kind of kustomization a directory must hold.
