@@ -334,7 +334,7 @@ impl Builder<'_> {
         }
         let mut acc = Accumulator {
             resources: Vec::new(),
-            config: super::defaults::defaults(),
+            config: TransformerConfig::default(),
         };
         self.run(dir, &kust, &mut acc)?;
         self.stack.pop();
@@ -359,7 +359,9 @@ impl Builder<'_> {
                 acc.append(res, &span)?;
             }
         }
-        // 2. transformer configurations.
+        // 2. transformer configurations: the defaults with this kustomization's files, merged
+        // into what the bases brought (kustomize merges in this order; see same_field).
+        let mut custom = TransformerConfig::default();
         for (entry, span) in kust.string_list("configurations")? {
             let loc = self.loader.resolve(dir, dir, entry, &span)?;
             let bytes = self.loader.read(&loc, &span)?;
@@ -367,11 +369,13 @@ impl Builder<'_> {
                 yaml::parse_file(&bytes, &loc.display, Profile::Kubernetes, Limits::default())?
             {
                 if !doc.is_null() {
-                    acc.config
-                        .merge(super::config::parse_config_file(&doc)?, &span)?;
+                    custom.merge(super::config::parse_config_file(&doc)?, &span)?;
                 }
             }
         }
+        let mut own = super::defaults::defaults();
+        own.merge(custom, &kust.field_span("configurations"))?;
+        acc.config.merge(own, &kust.field_span("configurations"))?;
         for field in ["openapi", "buildMetadata"] {
             if let Some(n) = kust.field(field) {
                 return Err(Error::new(

@@ -387,28 +387,32 @@ fn apply_sm_by_id(
     }
 }
 
-/// Gives a targeted patch the target's name, namespace and kind, as kustomize does.
+/// Prepares a targeted patch for one target, as kustomize does: the target's apiVersion, but the
+/// patch's own kind and name (they take effect only where `options` allow a change). A patch
+/// that names no kind or name takes the target's.
 fn retarget(patch: &mut Node, r: &Resource) {
     let Some(m) = patch.as_map_mut() else { return };
-    let api = r.node.get_path(&["apiVersion"]).cloned();
-    let kind = r.node.get_path(&["kind"]).cloned();
-    if let Some(a) = api {
+    if let Some(a) = r.node.get_path(&["apiVersion"]).cloned() {
         m.insert("apiVersion", a);
     }
-    if let Some(k) = kind {
+    if m.get("kind")
+        .and_then(Node::as_str)
+        .is_none_or(str::is_empty)
+        && let Some(k) = r.node.get_path(&["kind"]).cloned()
+    {
         m.insert("kind", k);
     }
     if !m.contains_key("metadata") {
         m.insert("metadata", Node::map());
     }
     let meta = m.get_mut("metadata").and_then(Node::as_map_mut);
-    if let Some(meta) = meta {
+    if let Some(meta) = meta
+        && meta
+            .get("name")
+            .and_then(Node::as_str)
+            .is_none_or(str::is_empty)
+    {
         meta.insert("name", Node::string(r.name()));
-        if r.namespace().is_empty() {
-            meta.remove("namespace");
-        } else {
-            meta.insert("namespace", Node::string(r.namespace()));
-        }
     }
 }
 
