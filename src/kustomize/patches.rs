@@ -14,7 +14,10 @@ use super::smp::{self, MergeOutcome};
 
 /// Patch content: documents parsed from a file or from an inline string.
 struct PatchText {
+    /// The documents as a strategic-merge patch sees them (kyaml's folded-scalar round trip).
     docs: Vec<Node>,
+    /// The documents as a JSON 6902 patch sees them (read once, like sigs.k8s.io/yaml).
+    plain: Vec<Node>,
     /// Where the patch was written (the file, or the inline string in the kustomization).
     span: Span,
 }
@@ -31,14 +34,27 @@ fn parse_inline(text: &str, at: &Span, source: &str) -> Result<PatchText> {
         e.span.file = at.file.clone();
         e
     };
-    let docs =
-        yaml::parse_str(text, &at.file, Profile::Kustomize, Limits::default()).map_err(shifted)?;
-    let mut docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
-    for d in &mut docs {
-        shift_spans(d, dline, dcol, block);
-    }
+    let parse = |kyaml_refold: bool| -> Result<Vec<Node>> {
+        let limits = Limits {
+            kyaml_refold,
+            ..Limits::default()
+        };
+        let docs = yaml::parse_str(text, &at.file, Profile::Kustomize, limits).map_err(shifted)?;
+        let mut docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
+        for d in &mut docs {
+            shift_spans(d, dline, dcol, block);
+        }
+        Ok(docs)
+    };
+    let docs = parse(true)?;
+    let plain = if text.contains('>') {
+        parse(false)?
+    } else {
+        docs.clone()
+    };
     Ok(PatchText {
         docs,
+        plain,
         span: at.clone(),
     })
 }
@@ -104,9 +120,23 @@ fn shift_spans(n: &mut Node, dline: u32, dcol: u32, block: bool) {
 fn load_file(loader: &Loader, dir: &Location, path: &str, span: &Span) -> Result<PatchText> {
     let loc = loader.resolve(dir, dir, path, span)?;
     let bytes = loader.read(&loc, span)?;
-    let docs = yaml::parse_file(&bytes, &loc.display, Profile::Kustomize, Limits::default())?;
+    let parse = |kyaml_refold: bool| -> Result<Vec<Node>> {
+        let limits = Limits {
+            kyaml_refold,
+            ..Limits::default()
+        };
+        let docs = yaml::parse_file(&bytes, &loc.display, Profile::Kustomize, limits)?;
+        Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
+    };
+    let docs = parse(true)?;
+    let plain = if bytes.contains(&b'>') {
+        parse(false)?
+    } else {
+        docs.clone()
+    };
     Ok(PatchText {
-        docs: docs.into_iter().filter(|d| !d.is_null()).collect(),
+        docs,
+        plain,
         span: Span::file(loc.display.as_str().into()),
     })
 }
@@ -177,7 +207,7 @@ pub(crate) fn patches(
             Some(t) => Some(Selector::parse(t, &kust.file)?),
             None => None,
         };
-        let is_json = text.docs.len() == 1 && jsonpatch::looks_like_json_patch(&text.docs[0]);
+        let is_json = text.plain.len() == 1 && jsonpatch::looks_like_json_patch(&text.plain[0]);
         if text.docs.is_empty() {
             return Err(Error::new(span, "patch is empty"));
         }
@@ -185,7 +215,7 @@ pub(crate) fn patches(
             let Some(target) = target else {
                 return Err(Error::new(span, "a JSON 6902 patch needs a target"));
             };
-            let ops = jsonpatch::parse_ops(&text.docs[0])?;
+            let ops = jsonpatch::parse_ops(&text.plain[0])?;
             for r in acc.resources.iter_mut().filter(|r| target.matches(r)) {
                 r.remember_id();
                 jsonpatch::apply(&mut r.node, &ops)?;
@@ -268,7 +298,7 @@ pub(crate) fn patches_json6902(
                 ));
             }
         };
-        let [doc] = text.docs.as_slice() else {
+        let [doc] = text.plain.as_slice() else {
             return Err(Error::new(span, "a JSON 6902 patch must be one document"));
         };
         let ops = jsonpatch::parse_ops(doc)?;
@@ -357,28 +387,32 @@ fn apply_sm_by_id(
     }
 }
 
-/// Gives a targeted patch the target's name, namespace and kind, as kustomize does.
+/// Prepares a targeted patch for one target, as kustomize does: the target's apiVersion, but the
+/// patch's own kind and name (they take effect only where `options` allow a change). A patch
+/// that names no kind or name takes the target's.
 fn retarget(patch: &mut Node, r: &Resource) {
     let Some(m) = patch.as_map_mut() else { return };
-    let api = r.node.get_path(&["apiVersion"]).cloned();
-    let kind = r.node.get_path(&["kind"]).cloned();
-    if let Some(a) = api {
+    if let Some(a) = r.node.get_path(&["apiVersion"]).cloned() {
         m.insert("apiVersion", a);
     }
-    if let Some(k) = kind {
+    if m.get("kind")
+        .and_then(Node::as_str)
+        .is_none_or(str::is_empty)
+        && let Some(k) = r.node.get_path(&["kind"]).cloned()
+    {
         m.insert("kind", k);
     }
     if !m.contains_key("metadata") {
         m.insert("metadata", Node::map());
     }
     let meta = m.get_mut("metadata").and_then(Node::as_map_mut);
-    if let Some(meta) = meta {
+    if let Some(meta) = meta
+        && meta
+            .get("name")
+            .and_then(Node::as_str)
+            .is_none_or(str::is_empty)
+    {
         meta.insert("name", Node::string(r.name()));
-        if r.namespace().is_empty() {
-            meta.remove("namespace");
-        } else {
-            meta.insert("namespace", Node::string(r.namespace()));
-        }
     }
 }
 
