@@ -62,7 +62,7 @@ pub(super) fn render(
             list.len()
         ));
         for d in list {
-            testcase(&mut x, d, name);
+            testcase(&mut x, d, name, opts);
         }
         x.push_str("  </testsuite>\n");
     }
@@ -70,10 +70,14 @@ pub(super) fn render(
     out.write_all(x.as_bytes())
 }
 
-fn testcase(x: &mut String, d: &Diagnostic, suite: &str) {
+fn testcase(x: &mut String, d: &Diagnostic, suite: &str, opts: &RenderOptions) {
     let mut name = format!("{}[{}]", d.severity, d.rule);
     if let Some(s) = d.span.as_ref().filter(|s| s.line > 0) {
-        name.push_str(&format!(" at {}:{}", s.line, s.col));
+        if s.col > 0 {
+            name.push_str(&format!(" at {}:{}", s.line, s.col));
+        } else {
+            name.push_str(&format!(" at line {}", s.line));
+        }
     }
     if let Some(id) = &d.resource {
         name.push_str(&format!(" in {}", resource_label(id)));
@@ -83,7 +87,7 @@ fn testcase(x: &mut String, d: &Diagnostic, suite: &str) {
         attr_escape(&name),
         attr_escape(suite)
     ));
-    let body = text_escape(&text::block(d, false));
+    let body = text_escape(&text::block(d, false, Some(opts)));
     if d.severity == Severity::Error {
         x.push_str(&format!(
             "      <failure type=\"{}\" message=\"{}\">{body}</failure>\n",

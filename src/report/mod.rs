@@ -269,9 +269,18 @@ fn repo_path(file: &str, opts: &RenderOptions) -> String {
     }
 }
 
-/// `path:line:col` (or `path` when the line is unknown) with the repository-relative path.
+/// `path:line:col` with the repository-relative path (see [`with_position`]).
 fn location_text(span: &Span, opts: &RenderOptions) -> String {
-    let path = repo_path(&span.file, opts);
+    with_position(repo_path(&span.file, opts), span)
+}
+
+/// `path:line:col` with the path as the span names it (see [`with_position`]).
+fn span_text(span: &Span) -> String {
+    with_position(span.file.to_string(), span)
+}
+
+/// `path:line:col`; `path:line` when the column is unknown, `path` when the line is.
+fn with_position(path: String, span: &Span) -> String {
     match (span.line, span.col) {
         (0, _) => path,
         (l, 0) => format!("{path}:{l}"),

@@ -18,7 +18,7 @@
 
 use std::io::{self, Write};
 
-use super::{RenderOptions, Summary, resource_label, summary_sentence};
+use super::{RenderOptions, Summary, resource_label, span_text, summary_sentence};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub(super) fn render(
@@ -41,7 +41,7 @@ pub(super) fn render(
         };
         let mut desc = String::new();
         if let Some(span) = &d.span {
-            desc.push_str(&format!("{span}: "));
+            desc.push_str(&format!("{}: ", span_text(span)));
         }
         desc.push_str(&format!("{}[{}]: {}", d.severity, d.rule, d.message));
         t.push_str(&format!("{status} {} - {}\n", i + 1, description(&desc)));
@@ -60,7 +60,9 @@ fn yaml_block(t: &mut String, d: &Diagnostic) {
         t.push_str(&format!("  file: {}\n", quoted(&span.file)));
         if span.line > 0 {
             t.push_str(&format!("  line: {}\n", span.line));
-            t.push_str(&format!("  column: {}\n", span.col));
+            if span.col > 0 {
+                t.push_str(&format!("  column: {}\n", span.col));
+            }
         }
     }
     if let Some(id) = &d.resource {
@@ -80,7 +82,7 @@ fn yaml_block(t: &mut String, d: &Diagnostic) {
     if !d.related.is_empty() {
         t.push_str("  related:\n");
         for l in &d.related {
-            t.push_str(&format!("    - at: {}\n", quoted(&l.span.to_string())));
+            t.push_str(&format!("    - at: {}\n", quoted(&span_text(&l.span))));
             t.push_str(&format!("      message: {}\n", quoted(&l.message)));
         }
     }

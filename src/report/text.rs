@@ -16,7 +16,9 @@
 
 use std::io::{self, Write};
 
-use super::{RenderOptions, Summary, resource_label, summary_sentence};
+use super::{
+    RenderOptions, Summary, location_text, repo_path, resource_label, span_text, summary_sentence,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 
 const RESET: &str = "\x1b[0m";
@@ -55,7 +57,7 @@ pub(super) fn render(
 ) -> io::Result<()> {
     let p = Paint { on: opts.color };
     for d in diags {
-        out.write_all(block(d, opts.color).as_bytes())?;
+        out.write_all(block(d, opts.color, None).as_bytes())?;
         writeln!(out)?;
     }
     let style = if summary.errors > 0 {
@@ -73,12 +75,17 @@ pub(super) fn render(
     )
 }
 
-/// One finding: its head line and its `  = …` lines, each ending with a newline.
-pub(super) fn block(d: &Diagnostic, color: bool) -> String {
+/// One finding: its head line and its `  = …` lines, each ending with a newline. Paths are as
+/// the spans name them, or repository-relative when `relative_to` gives the options.
+pub(super) fn block(d: &Diagnostic, color: bool, relative_to: Option<&RenderOptions>) -> String {
     let p = Paint { on: color };
+    let place = |span: &crate::yaml::Span| match relative_to {
+        Some(opts) => location_text(span, opts),
+        None => span_text(span),
+    };
     let mut s = String::new();
     if let Some(span) = &d.span {
-        s.push_str(&p.paint(BOLD, &format!("{}:", clean(&span.to_string()))));
+        s.push_str(&p.paint(BOLD, &format!("{}:", clean(&place(span)))));
         s.push(' ');
     }
     s.push_str(&p.paint(
@@ -100,14 +107,21 @@ pub(super) fn block(d: &Diagnostic, color: bool) -> String {
         s.push_str(&format!("  {eq} field: {}\n", clean(ptr)));
     }
     if !d.roots.is_empty() {
-        let roots: Vec<String> = d.roots.iter().map(|r| clean(r)).collect();
+        let roots: Vec<String> = d
+            .roots
+            .iter()
+            .map(|r| match relative_to {
+                Some(opts) => clean(&repo_path(r, opts)),
+                None => clean(r),
+            })
+            .collect();
         s.push_str(&format!("  {eq} overlays: {}\n", roots.join(", ")));
     }
     for label in &d.related {
         s.push_str(&format!(
             "  {eq} {} {}: {}\n",
             p.paint(BOLD, "note:"),
-            clean(&label.span.to_string()),
+            clean(&place(&label.span)),
             clean(&label.message)
         ));
     }
