@@ -83,7 +83,14 @@ fn findings() -> Vec<Diagnostic> {
         "GitRepository flux-system/missing is not defined in this repository",
         Some(span("/repo/clusters/production/apps.yaml", 9, 0)),
     );
+    // Characters GitHub's property escaping and URI encoding must handle, in a path.
+    let odd_path = Diagnostic::note(
+        "schema/skipped",
+        "offline: the schema for Widget is not cached",
+        Some(span("/repo/odd dir/a,b:c%.yaml", 2, 3)),
+    );
     dedupe(vec![
+        odd_path,
         type_err,
         same_in_production,
         unknown,
@@ -227,6 +234,7 @@ fn json_golden() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["summary"]["errors"], 3);
     assert_eq!(v["summary"]["warnings"], 2);
+    assert_eq!(v["summary"]["notes"], 2);
     // Findings about no file sort first; files outside the repository keep their path.
     assert!(v["diagnostics"][0]["location"].is_null());
     assert_eq!(
@@ -399,6 +407,69 @@ fn junit_is_valid_against_junit_xsd() {
             name != "broken.xml",
             "{name}: xmllint said {}",
             String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Every object's member names, in order, by path (array items collapsed to `[]`).
+fn shapes(v: &serde_json::Value, path: String, out: &mut Vec<(String, Vec<String>)>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            if !out.iter().any(|(p, k)| *p == path && *k == keys) {
+                out.push((path.clone(), keys));
+            }
+            for (k, item) in map {
+                shapes(item, format!("{path}.{k}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                shapes(item, format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn json_output_matches_its_documentation() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json-output.md"))
+            .expect("read docs/json-output.md");
+    let example = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/json-output.md has a json example");
+    let documented: serde_json::Value = serde_json::from_str(example).expect("example parses");
+    // Member order matters too: serde_json's map sorts keys, so compare sorted lists here and
+    // rely on the golden file (and the eye) for order.
+    let sorted = |v: &serde_json::Value| {
+        let mut s = Vec::new();
+        shapes(v, String::new(), &mut s);
+        s.sort();
+        s
+    };
+    let actual: serde_json::Value = serde_json::from_slice(&rendered(
+        Format::Json,
+        &findings(),
+        &findings_summary(),
+        false,
+    ))
+    .expect("output parses");
+    let documented = sorted(&documented);
+    let actual = sorted(&actual);
+    for (path, keys) in &actual {
+        assert!(
+            documented.iter().any(|(p, k)| p == path && k == keys),
+            "output object at `{path}` with members {keys:?} is not as documented"
+        );
+    }
+    for (path, _) in &documented {
+        assert!(
+            actual.iter().any(|(p, _)| p == path),
+            "documented object `{path}` never appears in the output"
         );
     }
 }

@@ -179,6 +179,27 @@ pub fn render(
     out.flush()
 }
 
+/// The process exit code for these findings: 1 when any is an error, else 0. (2, "could not
+/// run", is the caller's: no report is rendered then.)
+pub fn exit_code(diags: &[Diagnostic]) -> i32 {
+    i32::from(diags.iter().any(|d| d.severity == Severity::Error))
+}
+
+/// Whether `text` output should be coloured: the stream is a terminal and `NO_COLOR` (given
+/// as the variable's value, if set) is unset or empty, as no-color.org asks.
+pub fn color_allowed(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// [`color_allowed`] for this process's stdout and environment.
+pub fn stdout_color() -> bool {
+    use std::io::IsTerminal;
+    color_allowed(
+        io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
 /// `n word` with an English plural: `1 error`, `2 errors`.
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
@@ -201,8 +222,8 @@ fn summary_sentence(s: &Summary) -> String {
     );
     if s.skipped_schemas > 0 {
         line.push_str(&format!(
-            " ({} not schema-checked: no schema)",
-            s.skipped_schemas
+            " ({} without a schema)",
+            plural(s.skipped_schemas, "resource")
         ));
     }
     line.push_str(&format!(" in {:.2}s", s.duration.as_secs_f64()));
@@ -326,6 +347,28 @@ mod tests {
             );
         }
         assert!("xml".parse::<Format>().unwrap_err().contains("sarif"));
+    }
+
+    #[test]
+    fn no_color_turns_colour_off_unless_empty() {
+        use std::ffi::OsStr;
+        assert!(color_allowed(true, None));
+        assert!(color_allowed(true, Some(OsStr::new(""))));
+        assert!(!color_allowed(true, Some(OsStr::new("1"))));
+        assert!(!color_allowed(false, None));
+    }
+
+    #[test]
+    fn only_errors_make_exit_code_one() {
+        assert_eq!(exit_code(&[]), 0);
+        assert_eq!(exit_code(&[Diagnostic::warning("a/b", "x", None)]), 0);
+        assert_eq!(
+            exit_code(&[
+                Diagnostic::note("a/b", "x", None),
+                Diagnostic::error("a/b", "x", None)
+            ]),
+            1
+        );
     }
 
     #[test]
