@@ -254,6 +254,29 @@ fn json_golden() {
 #[test]
 fn sarif_golden() {
     check_format(Format::Sarif, "sarif.json");
+    let out = rendered(Format::Sarif, &findings(), &findings_summary(), false);
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("SARIF parses");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    // Each result names its rule by id and by index, and the two agree.
+    let results = run["results"].as_array().expect("results");
+    for r in results {
+        let i = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+    }
+    // Every catalogued rule carries its help.
+    for rule in fluxval::rules::RULES {
+        let entry = rules
+            .iter()
+            .find(|r| r["id"] == rule.id)
+            .expect("catalogued rule listed");
+        assert_eq!(entry["help"]["text"], rule.help);
+    }
+    // Every finding is there: located ones as results, the rest as notifications.
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(results.len() + notes, findings().len());
 }
 
 #[test]

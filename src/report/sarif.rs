@@ -5,6 +5,10 @@
 //! id and index. Files inside [`RenderOptions::repo_root`] are URIs relative to the base id
 //! `%SRCROOT%` (which `originalUriBaseIds` resolves when the root is an absolute path); files
 //! outside it are absolute `file://` URIs. Columns count Unicode code points, as spans do.
+//!
+//! Findings about no file (e.g. "offline: schemas not cached") are about the run, not about code,
+//! and code-scanning services reject results without a location; they are the invocation's
+//! `toolExecutionNotifications`, with their rule as `associatedRule`.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -26,12 +30,16 @@ pub(super) fn render(
 ) -> io::Result<()> {
     let rule_ids = rule_ids(diags);
     let rules: Vec<Json> = rule_ids.iter().map(|id| rule_json(id)).collect();
+    let index = |d: &Diagnostic| rule_ids.iter().position(|id| *id == d.rule).unwrap_or(0);
     let results: Vec<Json> = diags
         .iter()
-        .map(|d| {
-            let index = rule_ids.iter().position(|id| *id == d.rule).unwrap_or(0);
-            result_json(d, index, opts)
-        })
+        .filter(|d| d.span.is_some())
+        .map(|d| result_json(d, index(d), opts))
+        .collect();
+    let notifications: Vec<Json> = diags
+        .iter()
+        .filter(|d| d.span.is_none())
+        .map(|d| notification_json(d, index(d)))
         .collect();
     let mut run = Json::obj([(
         "tool",
@@ -50,6 +58,11 @@ pub(super) fn render(
             Json::obj([(SRCROOT, Json::obj([("uri", Json::str(uri))]))]),
         );
     }
+    let mut invocation = Json::obj([("executionSuccessful", Json::Bool(true))]);
+    if !notifications.is_empty() {
+        invocation.push("toolExecutionNotifications", Json::Arr(notifications));
+    }
+    run.push("invocations", Json::Arr(vec![invocation]));
     run.push("columnKind", Json::str("unicodeCodePoints"));
     run.push("results", Json::Arr(results));
     let doc = Json::obj([
@@ -99,6 +112,20 @@ fn rule_json(id: &str) -> Json {
         ]),
         None => Json::obj([("id", Json::str(id))]),
     }
+}
+
+fn notification_json(d: &Diagnostic, rule_index: usize) -> Json {
+    Json::obj([
+        ("level", Json::str(level(d.severity))),
+        ("message", Json::obj([("text", Json::str(&d.message))])),
+        (
+            "associatedRule",
+            Json::obj([
+                ("id", Json::str(&d.rule)),
+                ("index", Json::Num(rule_index as u64)),
+            ]),
+        ),
+    ])
 }
 
 fn result_json(d: &Diagnostic, rule_index: usize, opts: &RenderOptions) -> Json {

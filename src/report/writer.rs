@@ -8,6 +8,7 @@
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Json {
     Null,
+    Bool(bool),
     Num(u64),
     Str(String),
     Arr(Vec<Json>),
@@ -48,6 +49,7 @@ impl Json {
     fn write(&self, out: &mut String, indent: usize) {
         match self {
             Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Json::Num(n) => out.push_str(&n.to_string()),
             Json::Str(s) => write_str(out, s),
             Json::Arr(items) if items.is_empty() => out.push_str("[]"),
@@ -120,14 +122,17 @@ mod tests {
     fn output_is_valid_json_with_keys_in_order() {
         let v = Json::obj([
             ("z", Json::str("a\"b\\c\n\u{1}\u{2028}é")),
-            ("a", Json::Arr(vec![Json::Num(1), Json::Null])),
+            (
+                "a",
+                Json::Arr(vec![Json::Num(1), Json::Null, Json::Bool(false)]),
+            ),
             ("e", Json::Arr(vec![])),
             ("o", Json::Obj(vec![])),
         ]);
         let text = v.to_pretty();
         assert_eq!(
             text,
-            "{\n  \"z\": \"a\\\"b\\\\c\\n\\u0001\\u2028é\",\n  \"a\": [\n    1,\n    null\n  ],\n  \"e\": [],\n  \"o\": {}\n}\n"
+            "{\n  \"z\": \"a\\\"b\\\\c\\n\\u0001\\u2028é\",\n  \"a\": [\n    1,\n    null,\n    false\n  ],\n  \"e\": [],\n  \"o\": {}\n}\n"
         );
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["z"], "a\"b\\c\n\u{1}\u{2028}é");
