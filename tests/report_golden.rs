@@ -287,6 +287,35 @@ fn junit_golden() {
 #[test]
 fn tap_golden() {
     check_format(Format::Tap, "tap");
+    // Each point's diagnostic block is YAML that gives back the finding's exact message.
+    let diags = findings();
+    let out = String::from_utf8(rendered(Format::Tap, &diags, &findings_summary(), false))
+        .expect("utf-8");
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in out.lines() {
+        match (line, current.as_mut()) {
+            ("  ---", None) => current = Some(String::new()),
+            ("  ...", Some(_)) => blocks.extend(current.take()),
+            (l, Some(block)) => {
+                block.push_str(l.strip_prefix("  ").expect("block lines are indented"));
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(blocks.len(), diags.len());
+    for (block, d) in blocks.iter().zip(&diags) {
+        let docs = fluxval::yaml::parse_str(
+            block,
+            "tap-block",
+            fluxval::yaml::Profile::Kubernetes,
+            fluxval::yaml::Limits::default(),
+        )
+        .unwrap_or_else(|e| panic!("TAP block is not YAML: {e}\n{block}"));
+        assert_eq!(docs[0].str_at(&["message"]), Some(d.message.as_str()));
+        assert_eq!(docs[0].str_at(&["rule"]), Some(d.rule.as_str()));
+    }
 }
 
 #[test]

@@ -71,7 +71,8 @@ fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '~' | '#' | '!' => {
+            // `$` starts GitHub's math; the rest are Markdown's inline punctuation.
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '~' | '#' | '!' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -93,8 +94,8 @@ mod tests {
     #[test]
     fn cells_cannot_break_the_table_or_inject_html() {
         assert_eq!(
-            cell("a|b <script> *x* `y`\nz\r"),
-            "a\\|b &lt;script&gt; \\*x\\* \\`y\\`<br>z"
+            cell("a|b <script> *x* `y`\nz\r $m$"),
+            "a\\|b &lt;script&gt; \\*x\\* \\`y\\`<br>z \\$m\\$"
         );
     }
 }

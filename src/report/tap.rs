@@ -18,6 +18,7 @@
 
 use std::io::{self, Write};
 
+use super::writer::Json;
 use super::{RenderOptions, Summary, resource_label, span_text, summary_sentence};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -91,7 +92,7 @@ fn yaml_block(t: &mut String, d: &Diagnostic) {
 
 /// A YAML double-quoted scalar: JSON's string escaping is a subset of YAML's.
 fn quoted(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+    Json::str(s).to_pretty().trim_end().to_string()
 }
 
 /// A test point description: one line, with TAP's `#` (directive) and `\` escaped.
