@@ -249,9 +249,12 @@ fn relative_to(file: &str, root: &Path) -> Option<String> {
         (false, true) => (std::env::current_dir().ok()?.join(file), root.to_path_buf()),
         _ => (file.to_path_buf(), root.to_path_buf()),
     };
-    let file = normalize(&file)?;
-    let root = normalize(&root)?;
+    let file = normalize(&file);
+    let root = normalize(&root);
     let rest = file.strip_prefix(&root).ok()?;
+    if rest.components().next() == Some(Component::ParentDir) {
+        return None;
+    }
     let parts: Vec<String> = rest
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -259,8 +262,8 @@ fn relative_to(file: &str, root: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Removes `.` and resolves `..` lexically; `None` when `..` climbs above a relative start.
-fn normalize(p: &Path) -> Option<PathBuf> {
+/// Removes `.` and resolves `..` lexically; a relative path keeps its leading `..`s.
+fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -271,12 +274,12 @@ fn normalize(p: &Path) -> Option<PathBuf> {
                 }
                 // `/..` is `/`.
                 Some(Component::RootDir | Component::Prefix(_)) => {}
-                _ => return None,
+                _ => out.push(".."),
             },
             other => out.push(other.as_os_str()),
         }
     }
-    Some(out)
+    out
 }
 
 /// The path machine-read formats print: repository-relative when inside the repository, as the
@@ -335,6 +338,12 @@ mod tests {
         );
         // Climbing out of a relative root is outside it.
         assert_eq!(relative_to("../x.yaml", Path::new(".")), None);
+        assert_eq!(relative_to("a/../../x.yaml", Path::new("")), None);
+        assert_eq!(
+            relative_to("../repo/./a/x.yaml", Path::new("../repo")).as_deref(),
+            Some("a/x.yaml")
+        );
+        assert_eq!(relative_to("../other/x.yaml", Path::new("../repo")), None);
     }
 
     #[test]

@@ -220,7 +220,7 @@ fn root_uri(root: &Path) -> Option<String> {
     if !root.is_absolute() {
         return None;
     }
-    let root = normalize(root)?;
+    let root = normalize(root);
     let mut uri = file_uri(&root.to_string_lossy());
     if !uri.ends_with('/') {
         uri.push('/');
