@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod kustomize;
 pub mod repo;
+pub mod report;
 pub mod resource;
 pub mod rules;
 pub mod run;
