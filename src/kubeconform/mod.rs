@@ -268,7 +268,7 @@ pub fn run_with(
             success = false;
         }
         if out.write(r, stdout).is_err() {
-            let _ = write!(stderr, "failed writing log\n");
+            let _ = writeln!(stderr, "failed writing log");
         }
         if !success && cfg.exit_on_error {
             break;
