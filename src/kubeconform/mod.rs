@@ -122,6 +122,21 @@ impl<T: DocValidator + ?Sized> DocValidator for Box<T> {
     }
 }
 
+/// The schema location kubeconform uses when `-schema-location` is not given.
+pub const DEFAULT_LOCATION: &str = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json";
+
+impl Config {
+    /// The schema locations to try in order: the `-schema-location`s given, or kubeconform's
+    /// default (Kubernetes schemas only, no Flux schemas) when there are none.
+    pub fn locations(&self) -> Vec<String> {
+        if self.schema_locations.is_empty() {
+            vec![DEFAULT_LOCATION.to_string()]
+        } else {
+            self.schema_locations.clone()
+        }
+    }
+}
+
 /// Builds the validator from the parsed flags; an `Err` is printed to stderr, exit code 1
 /// (kubeconform's "failed initialising ..." errors).
 pub type Factory<'v> = dyn FnMut(&Config) -> Result<Box<dyn DocValidator + 'v>, String> + 'v;
@@ -301,17 +316,27 @@ fn collect(
     rules: &Rules<'_>,
     validator: &dyn DocValidator,
 ) -> Option<Vec<KResult>> {
-    let threads = cfg.workers.clamp(1, 256) as usize;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .ok();
     let mut data = Vec::new();
+    let mut found = Vec::new();
     let read = if use_stdin {
-        stdin.read_to_end(&mut data).map_err(|e| e.to_string())
+        stdin
+            .read_to_end(&mut data)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     } else {
-        Ok(0)
+        for p in &cfg.files {
+            input::walk(p, &cfg.ignore_filename_patterns, &mut found);
+        }
+        Ok(())
     };
+    let has_resource = if use_stdin {
+        !split_documents(&data).is_empty()
+    } else {
+        found.iter().any(|f| matches!(f, Found::File(_)))
+    };
+    if cfg.workers <= 0 && has_resource {
+        return None;
+    }
     let work = || -> Vec<Vec<KResult>> {
         if use_stdin {
             if let Err(e) = &read {
@@ -320,10 +345,6 @@ fn collect(
             // Unlike files, every piece of the stream is a resource, even an empty one.
             vec![stream_results(&data, "stdin", false, rules, validator)]
         } else {
-            let mut found = Vec::new();
-            for p in &cfg.files {
-                input::walk(p, &cfg.ignore_filename_patterns, &mut found);
-            }
             found
                 .par_iter()
                 .map(|f| match f {
@@ -335,18 +356,12 @@ fn collect(
                 .collect()
         }
     };
-    let batches = match &pool {
-        Some(pool) => pool.install(work),
-        None => work(),
+    let threads = cfg.workers.clamp(1, 256) as usize;
+    let batches = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
     };
-    let results: Vec<KResult> = batches.into_iter().flatten().collect();
-    let has_resource = results.iter().any(|r| {
-        !(r.status == Status::Error && r.sig == Sig::default() && r.err.starts_with("lstat "))
-    });
-    if cfg.workers <= 0 && has_resource {
-        return None;
-    }
-    Some(results)
+    Some(batches.into_iter().flatten().collect())
 }
 
 fn file_results(path: &str, rules: &Rules<'_>, validator: &dyn DocValidator) -> Vec<KResult> {
