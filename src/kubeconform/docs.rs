@@ -109,11 +109,30 @@ fn decode(bytes: &[u8], path: &str, line_offset: u32, strict: bool) -> Result<No
                     "error converting YAML to JSON: yaml: unmarshal errors:\n  line {line}: key {key} already set in map"
                 ));
             }
+            let (line, msg) = go_yaml_problem(line, msg);
             Err(format!(
                 "error converting YAML to JSON: yaml: line {line}: {msg}"
             ))
         }
     }
+}
+
+/// Rewords a parse error as go-yaml v2 prints it: the problem without its "while ..." context,
+/// parser errors at the 0-based line go-yaml reports, libyaml's word for a bad character.
+fn go_yaml_problem(line: u32, msg: &str) -> (u32, String) {
+    let (parser, problem) = match msg.split_once(", ") {
+        Some((ctx, p)) if ctx.starts_with("while parsing") => (true, p),
+        Some((ctx, p)) if ctx.starts_with("while scanning") => (false, p),
+        _ => (false, msg),
+    };
+    let problem =
+        if problem.starts_with("unexpected character") || problem.starts_with("tabs disallowed") {
+            "found character that cannot start any token"
+        } else {
+            problem
+        };
+    let line = if parser && line > 1 { line - 1 } else { line };
+    (line, problem.to_string())
 }
 
 /// Moves spans from document-relative lines to file lines.

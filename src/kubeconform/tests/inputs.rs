@@ -463,3 +463,29 @@ fn go_paths_are_cleaned_when_walking() {
     assert_eq!(input::go_clean("../.."), "../..");
     assert_eq!(input::go_clean("a/.."), ".");
 }
+
+#[test]
+fn yaml_errors_read_like_go_yaml() {
+    let t = fixtures();
+    let w = |name: &str, text: &str| fs::write(t.path().join(name), text).expect("write");
+    w(
+        "e1.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  b: c: d\n",
+    );
+    w(
+        "e2.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n bad: 1\n",
+    );
+    w(
+        "e3.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\na: @x\n",
+    );
+    let r = kc(t.path(), &["DIR/e1.yaml", "DIR/e2.yaml", "DIR/e3.yaml"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.out,
+        "DIR/e1.yaml - failed validation: error unmarshalling resource: error converting YAML to JSON: yaml: line 5: mapping values are not allowed in this context\n\
+DIR/e2.yaml - failed validation: error unmarshalling resource: error converting YAML to JSON: yaml: line 4: did not find expected key\n\
+DIR/e3.yaml - failed validation: error unmarshalling resource: error converting YAML to JSON: yaml: line 1: found character that cannot start any token\n"
+    );
+}
