@@ -68,10 +68,10 @@ pub(crate) struct Rules<'a> {
 pub(crate) enum Pending {
     /// A document as split from the stream.
     Doc {
-        bytes: Vec<u8>,
-        line_offset: u32,
-        /// The lenient parse (duplicate keys: last wins), or its error message.
-        lenient: Result<Node, String>,
+        /// Zero bytes long (an empty piece of stdin).
+        empty: bool,
+        /// The decode validation uses (strict with -strict), or its error message.
+        decoded: Result<Node, String>,
         sig: Sig,
         sig_err: Option<String>,
     },
@@ -165,22 +165,28 @@ fn shift_lines(node: &mut Node, offset: u32) {
 }
 
 /// Splits a document into the resources kubeconform validates (`List` items, or itself).
-pub(crate) fn resources(bytes: &[u8], path: &str, line_offset: u32) -> Vec<Pending> {
-    let lenient = decode(bytes, path, line_offset, false);
-    let (sig, sig_err) = match &lenient {
+pub(crate) fn resources(bytes: &[u8], path: &str, line_offset: u32, strict: bool) -> Vec<Pending> {
+    // The signature and `List` detection always decode leniently; validation decodes strictly
+    // with -strict. One parse serves both unless the strict one fails.
+    let first = decode(bytes, path, line_offset, strict);
+    let (decoded, lenient) = match first {
+        Err(e) if strict => (Err(e), decode(bytes, path, line_offset, false)),
+        other => (other, Err(String::new())),
+    };
+    let sig_source = if decoded.is_ok() { &decoded } else { &lenient };
+    let (sig, sig_err) = match sig_source {
         Ok(node) => struct_signature(node),
         Err(e) => (Sig::default(), Some(e.clone())),
     };
     if sig_err.is_none()
         && sig.kind.to_lowercase() == "list"
-        && let Ok(node) = &lenient
+        && let Ok(node) = sig_source
     {
         return list_items(node).into_iter().map(Pending::Item).collect();
     }
     vec![Pending::Doc {
-        bytes: bytes.to_vec(),
-        line_offset,
-        lenient,
+        empty: bytes.is_empty(),
+        decoded,
         sig,
         sig_err,
     }]
@@ -358,20 +364,14 @@ pub(crate) fn validate(
     let (node, sig) = match p {
         Pending::Empty => return KResult::plain(path, Sig::default(), Status::Empty),
         Pending::Doc {
-            bytes,
-            line_offset,
-            lenient,
+            empty,
+            decoded,
             sig,
             sig_err,
         } => {
-            if bytes.is_empty() {
+            if empty {
                 return KResult::plain(path, sig, Status::Empty);
             }
-            let decoded = if rules.strict {
-                decode(&bytes, path, line_offset, true)
-            } else {
-                lenient
-            };
             let node = match decoded {
                 Ok(n) => n,
                 Err(e) => {

@@ -396,7 +396,7 @@ fn stream_results(
     let per_chunk: Vec<Vec<KResult>> = chunks
         .par_iter()
         .map(|c| {
-            docs::resources(c.bytes, path, c.line_offset)
+            docs::resources(c.bytes, path, c.line_offset, rules.strict)
                 .into_iter()
                 .map(|p| docs::validate(p, path, rules, validator))
                 .collect()
