@@ -92,9 +92,9 @@ fn is_resource_file(name: &str) -> bool {
 
 /// Walks one command-line path as `filepath.Walk` does: lexical order, symlinks not followed
 /// (a symlink with a YAML name is read as a file), the first error aborting that path.
-pub fn walk(root: &str, ignore: &[String], found: &mut Vec<Found>) {
+pub fn walk(root: &str, ignore: &[Pattern], found: &mut Vec<Found>) {
     let mut files = Vec::new();
-    if let Err(message) = walk_path(root, true, ignore, &mut files) {
+    if let Err(message) = walk_path(root, ignore, &mut files) {
         found.extend(files.into_iter().map(Found::File));
         found.push(Found::Error {
             path: root.to_string(),
@@ -105,22 +105,9 @@ pub fn walk(root: &str, ignore: &[String], found: &mut Vec<Found>) {
     }
 }
 
-fn walk_path(
-    p: &str,
-    is_root: bool,
-    ignore: &[String],
-    files: &mut Vec<String>,
-) -> Result<(), String> {
-    let meta = match fs::symlink_metadata(p) {
-        Ok(m) => m,
-        Err(e) => {
-            if is_root {
-                return Err(format!("lstat {p}: {}", go_io_error(&e)));
-            }
-            // Walk reports a child's lstat error to the callback, which returns it.
-            return Err(format!("lstat {p}: {}", go_io_error(&e)));
-        }
-    };
+fn walk_path(p: &str, ignore: &[Pattern], files: &mut Vec<String>) -> Result<(), String> {
+    // Walk hands any lstat error to kubeconform's callback, which returns it: the walk stops.
+    let meta = fs::symlink_metadata(p).map_err(|e| format!("lstat {p}: {}", go_io_error(&e)))?;
     if meta.is_dir() {
         let mut names: Vec<String> = match fs::read_dir(p) {
             Ok(rd) => rd
@@ -132,7 +119,7 @@ fn walk_path(
         names.sort();
         for name in names {
             let child = go_join(p, &name);
-            walk_path(&child, false, ignore, files)?;
+            walk_path(&child, ignore, files)?;
         }
         return Ok(());
     }
@@ -144,9 +131,8 @@ fn walk_path(
         return Ok(());
     }
     for pat in ignore {
-        let re = Regex::new(pat)
-            .map_err(|e| format!("error parsing regexp: {}", first_line(&e.to_string())))?;
-        if re.is_match(p) {
+        // Go compiles the pattern for each file, so a bad one is an error only once a file is met.
+        if pat.as_ref().map_err(Clone::clone)?.is_match(p) {
             return Ok(());
         }
     }
@@ -154,8 +140,38 @@ fn walk_path(
     Ok(())
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().last().unwrap_or(s).trim().to_string()
+/// A compiled `-ignore-filename-pattern`, or Go's error for it.
+pub type Pattern = Result<Regex, String>;
+
+/// Compiles the `-ignore-filename-pattern`s.
+pub fn patterns(pats: &[String]) -> Vec<Pattern> {
+    pats.iter()
+        .map(|p| Regex::new(p).map_err(|e| go_regexp_error(p, &e.to_string())))
+        .collect()
+}
+
+/// Go's `regexp` error text for the mistakes people make in patterns; other errors keep the
+/// Rust wording under Go's prefix.
+fn go_regexp_error(pat: &str, rust: &str) -> String {
+    let last = rust.lines().last().unwrap_or(rust).trim();
+    let what = last.strip_prefix("error: ").unwrap_or(last);
+    let detail = match what {
+        "unclosed group" => format!("missing closing ): `{pat}`"),
+        "unopened group" => format!("unexpected ): `{pat}`"),
+        "unclosed character class" => {
+            let class = pat.rfind('[').map_or(pat, |i| &pat[i..]);
+            format!("missing closing ]: `{class}`")
+        }
+        "repetition operator missing expression" => {
+            let op = pat
+                .chars()
+                .find(|c| matches!(c, '*' | '+' | '?'))
+                .unwrap_or('*');
+            format!("missing argument to repetition operator: `{op}`")
+        }
+        other => other.to_string(),
+    };
+    format!("error parsing regexp: {detail}")
 }
 
 /// Go's `filepath.Join(dir, name)`, which cleans the result.

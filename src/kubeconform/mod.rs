@@ -324,8 +324,9 @@ fn collect(
             .map(|_| ())
             .map_err(|e| e.to_string())
     } else {
+        let ignore = input::patterns(&cfg.ignore_filename_patterns);
         for p in &cfg.files {
-            input::walk(p, &cfg.ignore_filename_patterns, &mut found);
+            input::walk(p, &ignore, &mut found);
         }
         Ok(())
     };

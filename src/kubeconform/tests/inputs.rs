@@ -489,3 +489,17 @@ DIR/e2.yaml - failed validation: error unmarshalling resource: error converting 
 DIR/e3.yaml - failed validation: error unmarshalling resource: error converting YAML to JSON: yaml: line 1: found character that cannot start any token\n"
     );
 }
+
+#[test]
+fn bad_ignore_pattern_is_a_discovery_error() {
+    let t = fixtures();
+    let r = kc(
+        t.path(),
+        &["-ignore-filename-pattern", "(", "DIR/valid.yaml"],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.out,
+        "DIR/valid.yaml - failed validation: error parsing regexp: missing closing ): `(`\n"
+    );
+}
