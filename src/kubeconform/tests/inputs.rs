@@ -503,3 +503,20 @@ fn bad_ignore_pattern_is_a_discovery_error() {
         "DIR/valid.yaml - failed validation: error parsing regexp: missing closing ): `(`\n"
     );
 }
+
+#[test]
+fn empty_folder_and_no_workers() {
+    let t = fixtures();
+    fs::create_dir(t.path().join("empty")).expect("mkdir");
+    let r = kc(t.path(), &["-summary", "DIR/empty"]);
+    assert_eq!((r.code, r.out), (0, summary(0, 0, 0, 0, 0, 0)));
+    // With no worker goroutine kubeconform deadlocks once there is a resource to hand over.
+    let r = kc(t.path(), &["-n", "0", "-summary", "DIR/empty"]);
+    assert_eq!(r.code, 0);
+    let r = kc(t.path(), &["-n", "0", "DIR/valid.yaml"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.err,
+        "fatal error: all goroutines are asleep - deadlock!\n"
+    );
+}
