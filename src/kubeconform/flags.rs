@@ -416,25 +416,29 @@ fn parse_go_int(s: &str) -> Result<i64, String> {
         _ => (false, s),
     };
     let lower = rest.to_ascii_lowercase();
+    // A base prefix (or legacy octal's leading 0) counts as a digit for underscore placement.
     let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string(), true)
+        (16, d, true)
     } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string(), true)
+        (2, d, true)
     } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string(), true)
+        (8, d, true)
     } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string(), true)
+        (8, &lower[1..], true)
     } else {
-        (10, lower.clone(), false)
+        (10, lower.as_str(), false)
     };
-    // Underscores are only legal between digits when a base prefix allows them.
-    let digits =
-        if prefixed && !digits.starts_with('_') && !digits.ends_with('_') && !digits.contains("__")
-        {
-            digits.replace('_', "")
-        } else {
-            digits
-        };
+    let digits = if digits.contains('_') {
+        let ok = !digits.ends_with('_')
+            && !digits.contains("__")
+            && (prefixed || !digits.starts_with('_'));
+        if !ok {
+            return Err("parse error".to_string());
+        }
+        digits.replace('_', "")
+    } else {
+        digits.to_string()
+    };
     if digits.is_empty() || !digits.chars().all(|ch| ch.is_digit(radix)) {
         return Err("parse error".to_string());
     }
@@ -473,6 +477,7 @@ pub(crate) fn go_quote(s: &str) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 out.push_str(&format!("\\x{:02x}", c as u32))
             }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }

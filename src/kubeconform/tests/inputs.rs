@@ -520,3 +520,23 @@ fn empty_folder_and_no_workers() {
         "fatal error: all goroutines are asleep - deadlock!\n"
     );
 }
+
+#[test]
+fn workers_parse_as_go_integers() {
+    let n = |v: &str| {
+        let p = parse_flags(PROG, &["-n".to_string(), v.to_string()]);
+        p.error.map_or(Ok(p.config.workers), Err)
+    };
+    assert_eq!(n("8"), Ok(8));
+    assert_eq!(n("0x10"), Ok(16));
+    assert_eq!(n("010"), Ok(8));
+    assert_eq!(n("1_0"), Ok(10));
+    assert_eq!(n("0b_11"), Ok(3));
+    assert_eq!(n("-2"), Ok(-2));
+    assert!(n("_1").is_err());
+    assert!(n("1__0").is_err());
+    assert_eq!(
+        n("99999999999999999999"),
+        Err("invalid value \"99999999999999999999\" for flag -n: value out of range".to_string())
+    );
+}
