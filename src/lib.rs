@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod error;
+pub mod kubeconform;
 pub mod kustomize;
 pub mod repo;
 pub mod report;
