@@ -1,0 +1,400 @@
+//! Download, cache and tarball tests against a server started on 127.0.0.1. No test reaches
+//! any other address: proxies from the environment are switched off (`ProxyMode::Direct`), and
+//! the proxy test points at the local server too.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::tarball::tests::{RawEntry, file, tar_gz};
+use super::test_server::{Reply, TestServer};
+use super::*;
+
+/// Options for tests: fast, direct, no progress line, cache in `dir`.
+fn opts(dir: &Path) -> FetchOptions {
+    FetchOptions {
+        cache_dir: Some(dir.to_path_buf()),
+        offline: false,
+        connect_timeout: Duration::from_secs(2),
+        timeout: Duration::from_secs(5),
+        retries: 0,
+        backoff: Duration::from_millis(10),
+        max_body_size: 1 << 20,
+        progress: false,
+        proxy: ProxyMode::Direct,
+    }
+}
+
+fn fetcher(o: FetchOptions) -> Fetcher {
+    Fetcher::new(o).expect("fetcher")
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn download_is_cached_and_reused_with_the_server_stopped() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(1, |_, _| Reply::ok(r#"{"type":"object"}"#));
+    let url = server.url("/master-standalone-strict/configmap-v1.json");
+    let first = fetcher(opts(cache.path())).fetch(&url).unwrap();
+    assert_eq!(first, Fetched::Bytes(br#"{"type":"object"}"#.to_vec()));
+    assert_eq!(
+        server.stop(),
+        ["/master-standalone-strict/configmap-v1.json"]
+    );
+    // kubeconform's file name, so its -cache folder and ours are interchangeable.
+    assert_eq!(entries(cache.path()), [cache_key(&url)]);
+
+    let again = fetcher(opts(cache.path())).fetch(&url).unwrap();
+    assert_eq!(again, first);
+    let offline = fetcher(FetchOptions {
+        offline: true,
+        ..opts(cache.path())
+    });
+    assert_eq!(offline.fetch(&url).unwrap(), first);
+}
+
+#[test]
+fn not_found_falls_through_and_is_not_cached() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(2, |_, _| Reply::code(404));
+    let url = server.url("/nope-v1.json");
+    let f = fetcher(opts(cache.path()));
+    assert_eq!(f.fetch(&url).unwrap(), Fetched::NotFound);
+    assert_eq!(SchemaSource::get(&f, &url).unwrap(), None);
+    assert_eq!(
+        server.stop().len(),
+        2,
+        "a 404 must be asked again next time"
+    );
+    assert!(entries(cache.path()).is_empty());
+}
+
+#[test]
+fn other_statuses_are_errors_naming_the_url_without_retry() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(3, |_, _| Reply::code(403));
+    let url = server.url("/secret.json");
+    let f = fetcher(FetchOptions {
+        retries: 2,
+        ..opts(cache.path())
+    });
+    let err = f.fetch(&url).unwrap_err();
+    assert_eq!(err.location, url);
+    assert!(err.message.contains("403"), "{err}");
+    assert!(err.to_string().starts_with(&url), "{err}");
+    assert_eq!(server.stop().len(), 1);
+}
+
+#[test]
+fn retries_429_and_500_then_succeeds() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(3, |_, n| match n {
+        0 => Reply::Status(
+            429,
+            vec![("Retry-After", "0".into())],
+            b"slow down".to_vec(),
+        ),
+        1 => Reply::code(500),
+        _ => Reply::ok("{}"),
+    });
+    let url = server.url("/flaky.json");
+    let f = fetcher(FetchOptions {
+        retries: 3,
+        ..opts(cache.path())
+    });
+    assert_eq!(f.fetch(&url).unwrap(), Fetched::Bytes(b"{}".to_vec()));
+    assert_eq!(server.stop().len(), 3);
+    assert_eq!(entries(cache.path()), [cache_key(&url)]);
+}
+
+#[test]
+fn retries_are_bounded() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(10, |_, _| Reply::code(503));
+    let url = server.url("/down.json");
+    let f = fetcher(FetchOptions {
+        retries: 2,
+        ..opts(cache.path())
+    });
+    let err = f.fetch(&url).unwrap_err();
+    assert!(err.message.contains("503"), "{err}");
+    assert!(err.message.contains("3 attempts"), "{err}");
+    assert_eq!(server.stop().len(), 3);
+    assert!(entries(cache.path()).is_empty());
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // Connections complete in the kernel's backlog but nobody ever reads or answers.
+    let silent = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let url = format!("http://{}/hang.json", silent.local_addr().unwrap());
+    let cache = tempfile::tempdir().unwrap();
+    let f = fetcher(FetchOptions {
+        timeout: Duration::from_millis(300),
+        retries: 1,
+        ..opts(cache.path())
+    });
+    let start = Instant::now();
+    let err = f.fetch(&url).unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(err.location, url);
+    assert!(err.message.contains("timed out"), "{err}");
+    assert!(err.message.contains("2 attempts"), "{err}");
+}
+
+#[test]
+fn an_unreachable_server_is_an_error_naming_the_url() {
+    let port = {
+        let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/x.json");
+    let cache = tempfile::tempdir().unwrap();
+    let err = fetcher(opts(cache.path())).fetch(&url).unwrap_err();
+    assert_eq!(err.location, url);
+    assert!(err.message.starts_with("cannot download"), "{err}");
+}
+
+#[test]
+fn truncated_bodies_are_detected_retried_and_never_cached() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(5, |_, _| Reply::Truncated {
+        declared: 100,
+        body: vec![b'{'; 40],
+    });
+    let url = server.url("/cut.json");
+    let f = fetcher(FetchOptions {
+        retries: 1,
+        ..opts(cache.path())
+    });
+    let err = f.fetch(&url).unwrap_err();
+    assert!(err.message.contains("truncated"), "{err}");
+    assert_eq!(server.stop().len(), 2);
+    assert!(entries(cache.path()).is_empty());
+}
+
+#[test]
+fn oversized_bodies_are_refused() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(3, |_, _| Reply::ok(vec![b' '; 5000]));
+    let url = server.url("/huge.json");
+    let f = fetcher(FetchOptions {
+        retries: 2,
+        max_body_size: 1000,
+        ..opts(cache.path())
+    });
+    let err = f.fetch(&url).unwrap_err();
+    assert!(err.message.contains("1000 byte limit"), "{err}");
+    assert_eq!(server.stop().len(), 1, "a size error is not retried");
+}
+
+#[test]
+fn redirects_are_followed() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(2, |target, _| match target {
+        "/latest/schemas.tar.gz" => Reply::Status(
+            302,
+            vec![("Location", "/v2.9.4/schemas.tar.gz".into())],
+            Vec::new(),
+        ),
+        _ => Reply::ok("payload"),
+    });
+    let url = server.url("/latest/schemas.tar.gz");
+    let got = fetcher(opts(cache.path())).fetch(&url).unwrap();
+    assert_eq!(got, Fetched::Bytes(b"payload".to_vec()));
+    assert_eq!(
+        server.stop(),
+        ["/latest/schemas.tar.gz", "/v2.9.4/schemas.tar.gz"]
+    );
+}
+
+#[test]
+fn offline_opens_no_connection() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(1, |_, _| Reply::ok("{}"));
+    let url = server.url("/x.json");
+    let f = fetcher(FetchOptions {
+        offline: true,
+        ..opts(cache.path())
+    });
+    assert_eq!(f.fetch(&url).unwrap(), Fetched::Offline);
+    assert_eq!(SchemaSource::get(&f, &url).unwrap(), None);
+    assert!(server.stop().is_empty());
+}
+
+#[test]
+fn local_paths_bypass_network_and_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("configmap-v1.json");
+    std::fs::write(&schema, "{}").unwrap();
+    let cache = dir.path().join("cache");
+    let f = fetcher(FetchOptions {
+        offline: true,
+        ..opts(&cache)
+    });
+    let loc = schema.to_string_lossy();
+    assert_eq!(f.fetch(&loc).unwrap(), Fetched::Bytes(b"{}".to_vec()));
+    let missing = dir.path().join("nope.json");
+    assert_eq!(
+        f.fetch(&missing.to_string_lossy()).unwrap(),
+        Fetched::NotFound
+    );
+    assert!(!cache.exists());
+}
+
+#[test]
+fn a_proxy_url_carries_the_request() {
+    let proxy = TestServer::start(1, |_, _| Reply::ok("via proxy"));
+    let cache = tempfile::tempdir().unwrap();
+    // Port 9 on loopback: were the proxy ignored, this would be refused, not answered.
+    let url = "http://127.0.0.1:9/through.json";
+    let f = fetcher(FetchOptions {
+        proxy: ProxyMode::Url(proxy.url("")),
+        ..opts(cache.path())
+    });
+    assert_eq!(f.fetch(url).unwrap(), Fetched::Bytes(b"via proxy".to_vec()));
+    assert_eq!(proxy.stop(), [url]);
+    assert!(
+        Fetcher::new(FetchOptions {
+            proxy: ProxyMode::Url("::not a url::".into()),
+            ..opts(cache.path())
+        })
+        .is_err()
+    );
+}
+
+#[test]
+fn hostile_tarball_downloads_but_is_refused_and_nothing_lands_outside_the_cache() {
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("cache");
+    let evil = tar_gz(&[
+        file("./ok.json", b"{}"),
+        RawEntry {
+            name: "link.json",
+            kind: b'2',
+            link: "../../etc/passwd",
+            data: b"",
+        },
+        file("../escape.json", b"{}"),
+        file("/tmp/absolute.json", b"{}"),
+    ]);
+    let server = TestServer::start(1, move |_, _| Reply::ok(evil.clone()));
+    let url = server.url("/crd-schemas.tar.gz");
+    let Fetched::Bytes(bytes) = fetcher(opts(&cache)).fetch(&url).unwrap() else {
+        panic!("expected bytes");
+    };
+    let err = read_schema_tarball(&bytes, &url).unwrap_err();
+    assert_eq!(err.location, url);
+    assert!(err.message.contains("../escape.json"), "{err}");
+    assert_eq!(entries(root.path()), ["cache"]);
+    assert_eq!(entries(&cache), [cache_key(&url)]);
+    drop(server);
+}
+
+#[test]
+fn threads_with_separate_fetchers_share_one_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(40, |target, _| Reply::ok(format!("{{\"t\":\"{target}\"}}")));
+    let urls: Vec<String> = (0..8).map(|i| server.url(&format!("/k{i}.json"))).collect();
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            let urls = &urls;
+            let dir = cache.path();
+            s.spawn(move || {
+                let f = fetcher(opts(dir));
+                for u in urls {
+                    let path = &u[u.rfind('/').unwrap_or(0)..];
+                    let want = format!("{{\"t\":\"{path}\"}}").into_bytes();
+                    assert_eq!(f.fetch(u).unwrap(), Fetched::Bytes(want));
+                }
+            });
+        }
+    });
+    let mut want: Vec<String> = urls.iter().map(|u| cache_key(u)).collect();
+    want.sort();
+    assert_eq!(
+        entries(cache.path()),
+        want,
+        "one file per URL, no temporaries"
+    );
+    assert!(server.stop().len() >= 8);
+}
+
+/// Environment variables through which [`two_processes_share_one_cache`] drives its children.
+const CHILD_URLS: &str = "FLUXVAL_TEST_CHILD_URLS";
+const CHILD_CACHE: &str = "FLUXVAL_TEST_CHILD_CACHE";
+
+/// Not a test on its own: the child side of [`two_processes_share_one_cache`]. Does nothing
+/// unless that test's variables are set.
+#[test]
+#[ignore = "run by two_processes_share_one_cache as a child process"]
+fn child_fetches_into_shared_cache() {
+    let (Some(urls), Some(dir)) = (std::env::var_os(CHILD_URLS), std::env::var_os(CHILD_CACHE))
+    else {
+        return;
+    };
+    let f = fetcher(opts(Path::new(&dir)));
+    for u in urls.to_string_lossy().split(' ') {
+        match f.fetch(u).unwrap() {
+            Fetched::Bytes(b) => assert!(b.starts_with(b"{\"t\":")),
+            other => panic!("{u}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn two_processes_share_one_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(30, |target, _| Reply::ok(format!("{{\"t\":\"{target}\"}}")));
+    let urls: Vec<String> = (0..6).map(|i| server.url(&format!("/p{i}.json"))).collect();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args([
+                    "--exact",
+                    "schema::http_tests::child_fetches_into_shared_cache",
+                    "--ignored",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_URLS, urls.join(" "))
+                .env(CHILD_CACHE, cache.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("1 passed"), "child ran no test: {text}");
+    }
+    let mut want: Vec<String> = urls.iter().map(|u| cache_key(u)).collect();
+    want.sort();
+    assert_eq!(entries(cache.path()), want);
+    for u in &urls {
+        let body = DiskCache::new(cache.path()).get(u).unwrap().unwrap();
+        let path = &u[u.rfind('/').unwrap_or(0)..];
+        assert_eq!(body, format!("{{\"t\":\"{path}\"}}").into_bytes());
+    }
+    assert!(server.stop().len() >= 6);
+}
