@@ -10,16 +10,29 @@
 //! broken connections; connect and overall timeouts; truncated bodies detected; a size cap; a
 //! progress line on a terminal.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 
 use super::cache::{DiskCache, default_cache_dir};
-use super::{Fetched, LocalSource, SchemaError, SchemaSource};
+use super::{LocalSource, SchemaError, SchemaSource};
+
+/// What a [`Fetcher`] answered for one location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetched {
+    /// The document's bytes.
+    Bytes(Vec<u8>),
+    /// The location does not exist (HTTP 404, a missing file): try the next location.
+    NotFound,
+    /// Offline and not cached: nobody knows whether it exists, so a resource needing it is
+    /// skipped rather than reported as lacking a schema.
+    Offline,
+}
 
 /// The longest single wait between attempts, whatever the backoff or `Retry-After` say.
 const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -77,13 +90,21 @@ impl Default for FetchOptions {
     }
 }
 
+/// One URL's answer, shared by every thread that asks for it during a run.
+type Slot = Arc<OnceLock<Result<Fetched, SchemaError>>>;
+
 /// Reads schema locations: `http(s)://` URLs through the disk cache and the network, anything
 /// else as a local path ([`LocalSource`]). Send + Sync: one Fetcher serves all threads.
+///
+/// Each URL is fetched at most once per Fetcher: threads asking for the same URL at the same
+/// time wait for the first one's answer (so a tarball wanted by many kinds is downloaded once),
+/// and a 404 is not asked again during the run.
 #[derive(Debug)]
 pub struct Fetcher {
     opts: FetchOptions,
     cache: Option<DiskCache>,
     client: OnceLock<Result<Client, String>>,
+    seen: Mutex<HashMap<String, Slot>>,
 }
 
 /// The name the schema registry knows the network source by.
@@ -101,6 +122,7 @@ impl Fetcher {
             opts,
             cache,
             client: OnceLock::new(),
+            seen: Mutex::new(HashMap::new()),
         })
     }
 
@@ -120,21 +142,33 @@ impl Fetcher {
     /// written.
     pub fn fetch(&self, location: &str) -> Result<Fetched, SchemaError> {
         if !is_url(location) {
-            return LocalSource.fetch(location);
+            return Ok(match LocalSource.get(location)? {
+                Some(b) => Fetched::Bytes(b),
+                None => Fetched::NotFound,
+            });
         }
+        let slot = match self.seen.lock() {
+            Ok(mut seen) => Arc::clone(seen.entry(location.to_string()).or_default()),
+            // A thread panicked while holding the map: fetch without sharing.
+            Err(_) => return self.fetch_url(location),
+        };
+        slot.get_or_init(|| self.fetch_url(location)).clone()
+    }
+
+    fn fetch_url(&self, url: &str) -> Result<Fetched, SchemaError> {
         if let Some(cache) = &self.cache
-            && let Some(bytes) = cache.get(location)?
+            && let Some(bytes) = cache.get(url)?
         {
             return Ok(Fetched::Bytes(bytes));
         }
         if self.opts.offline {
             return Ok(Fetched::Offline);
         }
-        let Some(bytes) = self.download(location)? else {
+        let Some(bytes) = self.download(url)? else {
             return Ok(Fetched::NotFound);
         };
         if let Some(cache) = &self.cache {
-            cache.put(location, &bytes)?;
+            cache.put(url, &bytes)?;
         }
         Ok(Fetched::Bytes(bytes))
     }
@@ -252,17 +286,24 @@ impl Fetcher {
 }
 
 impl SchemaSource for Fetcher {
-    /// `None` for "not found" and for "offline and not cached"; use [`SchemaSource::fetch`] to
-    /// tell them apart.
+    /// `None` for "not found" and for "offline and not cached";
+    /// [`SchemaSource::unavailable`] tells them apart.
     fn get(&self, location: &str) -> Result<Option<Vec<u8>>, SchemaError> {
-        Ok(match Fetcher::fetch(self, location)? {
+        Ok(match self.fetch(location)? {
             Fetched::Bytes(b) => Some(b),
             Fetched::NotFound | Fetched::Offline => None,
         })
     }
 
-    fn fetch(&self, location: &str) -> Result<Fetched, SchemaError> {
-        Fetcher::fetch(self, location)
+    fn unavailable(&self, location: &str) -> Option<String> {
+        if !self.opts.offline || !is_url(location) {
+            return None;
+        }
+        let cached = self
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.path_for(location).is_file());
+        (!cached).then(|| format!("offline and {location} is not in the schema cache"))
     }
 }
 

@@ -69,12 +69,16 @@ fn not_found_falls_through_and_is_not_cached() {
     let url = server.url("/nope-v1.json");
     let f = fetcher(opts(cache.path()));
     assert_eq!(f.fetch(&url).unwrap(), Fetched::NotFound);
+    // Within one run the answer is remembered; "not found" is not "unavailable".
     assert_eq!(SchemaSource::get(&f, &url).unwrap(), None);
+    assert_eq!(f.unavailable(&url), None);
+    assert_eq!(server.targets().len(), 1);
+    // The next run asks again: a schema published since must be found.
     assert_eq!(
-        server.stop().len(),
-        2,
-        "a 404 must be asked again next time"
+        fetcher(opts(cache.path())).fetch(&url).unwrap(),
+        Fetched::NotFound
     );
+    assert_eq!(server.stop().len(), 2);
     assert!(entries(cache.path()).is_empty());
 }
 
@@ -232,7 +236,19 @@ fn offline_opens_no_connection() {
     });
     assert_eq!(f.fetch(&url).unwrap(), Fetched::Offline);
     assert_eq!(SchemaSource::get(&f, &url).unwrap(), None);
+    let why = f
+        .unavailable(&url)
+        .expect("offline is unavailable, not not-found");
+    assert!(why.contains("offline") && why.contains(&url), "{why}");
     assert!(server.stop().is_empty());
+    // Cached: available offline.
+    DiskCache::new(cache.path()).put(&url, b"{}").unwrap();
+    assert_eq!(f.unavailable(&url), None);
+    let fresh = fetcher(FetchOptions {
+        offline: true,
+        ..opts(cache.path())
+    });
+    assert_eq!(fresh.fetch(&url).unwrap(), Fetched::Bytes(b"{}".to_vec()));
 }
 
 #[test]
@@ -397,4 +413,51 @@ fn two_processes_share_one_cache() {
         assert_eq!(body, format!("{{\"t\":\"{path}\"}}").into_bytes());
     }
     assert!(server.stop().len() >= 6);
+}
+
+#[test]
+fn one_fetcher_downloads_each_url_once_even_from_many_threads() {
+    // No disk cache: only the in-run sharing can prevent repeat downloads.
+    let server = TestServer::start(20, |_, _| Reply::ok(vec![b'x'; 300_000]));
+    let url = server.url("/crd-schemas.tar.gz");
+    let f = fetcher(FetchOptions {
+        cache_dir: None,
+        ..opts(Path::new("/nonexistent"))
+    });
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                let Fetched::Bytes(b) = f.fetch(&url).unwrap() else {
+                    panic!("expected bytes");
+                };
+                assert_eq!(b.len(), 300_000);
+            });
+        }
+    });
+    assert_eq!(server.stop().len(), 1);
+}
+
+#[test]
+fn https_uses_rustls_and_reports_a_failed_handshake() {
+    // A plain-TCP peer that answers a TLS ClientHello with HTTP text: the client must set up
+    // rustls (ring provider, platform verifier) and fail cleanly, naming the URL.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let url = format!("https://{}/x.json", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let peer = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok((mut s, _)) = listener.accept() {
+                let _ = std::io::Write::write_all(&mut s, b"HTTP/1.1 400 Bad Request\r\n\r\n");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let err = fetcher(opts(cache.path())).fetch(&url).unwrap_err();
+    peer.join().unwrap();
+    assert_eq!(err.location, url);
+    assert!(err.message.starts_with("cannot download"), "{err}");
+    assert!(entries(cache.path()).is_empty());
 }

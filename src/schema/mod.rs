@@ -12,6 +12,6 @@ mod http_tests;
 mod test_server;
 
 pub use cache::{DiskCache, cache_key, default_cache_dir};
-pub use http::{FetchOptions, Fetcher, HttpSource, ProxyMode, is_url};
-pub use source::{Fetched, LocalSource, SchemaError, SchemaSource};
+pub use http::{FetchOptions, Fetched, Fetcher, HttpSource, ProxyMode, is_url};
+pub use source::{LocalSource, SchemaError, SchemaSource};
 pub use tarball::{TarballLimits, read_schema_tarball, read_schema_tarball_with};

@@ -23,18 +23,6 @@ impl SchemaError {
     }
 }
 
-/// What a source answered for one location.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fetched {
-    /// The document's bytes.
-    Bytes(Vec<u8>),
-    /// The location does not exist (HTTP 404, a missing file): try the next location.
-    NotFound,
-    /// Offline and not cached: nobody knows whether it exists, so the resource is skipped
-    /// rather than reported as lacking a schema.
-    Offline,
-}
-
 /// Reads a schema document (or a tarball) by URL or path.
 ///
 /// `Ok(None)` means "not there" (HTTP 404, a missing file): the registry then tries the next
@@ -43,13 +31,10 @@ pub trait SchemaSource: Send + Sync {
     /// The bytes at `location`, or `None` when it does not exist.
     fn get(&self, location: &str) -> Result<Option<Vec<u8>>, SchemaError>;
 
-    /// Like [`SchemaSource::get`], but tells "offline and not cached" apart from "not found".
-    /// Sources that are never offline keep this default.
-    fn fetch(&self, location: &str) -> Result<Fetched, SchemaError> {
-        Ok(match self.get(location)? {
-            Some(b) => Fetched::Bytes(b),
-            None => Fetched::NotFound,
-        })
+    /// After `get` answered `None`: why the location could not be asked at all (e.g. "offline
+    /// and not cached"), as opposed to "asked, and it does not exist" (`None`, the default).
+    fn unavailable(&self, _location: &str) -> Option<String> {
+        None
     }
 }
 
