@@ -82,6 +82,13 @@ impl DiskCache {
         }
     }
 
+    /// How long ago `url` was stored (from the file's modification time); `None` when it is
+    /// not cached or the clock or file system cannot tell.
+    pub fn age(&self, url: &str) -> Option<std::time::Duration> {
+        let modified = fs::metadata(self.path_for(url)).ok()?.modified().ok()?;
+        std::time::SystemTime::now().duration_since(modified).ok()
+    }
+
     /// Stores `bytes` as the content of `url`, atomically: write a temporary file in the cache
     /// folder, flush it to disk, then rename it over the final name. Two writers of the same URL
     /// both succeed and the survivor is one of their complete copies.

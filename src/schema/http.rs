@@ -72,6 +72,10 @@ pub struct FetchOptions {
     pub progress: bool,
     /// Proxy choice.
     pub proxy: ProxyMode,
+    /// Cached copies older than this are downloaded again (a `latest` URL changes); when that
+    /// download fails for any reason but 404, the old copy is used. `None`: cached copies are
+    /// used forever, as kubeconform does.
+    pub max_age: Option<Duration>,
 }
 
 impl Default for FetchOptions {
@@ -86,6 +90,7 @@ impl Default for FetchOptions {
             max_body_size: 256 << 20,
             progress: std::io::stderr().is_terminal(),
             proxy: ProxyMode::Env,
+            max_age: None,
         }
     }
 }
@@ -156,21 +161,33 @@ impl Fetcher {
     }
 
     fn fetch_url(&self, url: &str) -> Result<Fetched, SchemaError> {
+        let mut stale = None;
         if let Some(cache) = &self.cache
             && let Some(bytes) = cache.get(url)?
         {
-            return Ok(Fetched::Bytes(bytes));
+            let fresh = match self.opts.max_age {
+                None => true,
+                Some(max) => cache.age(url).is_none_or(|age| age <= max),
+            };
+            if fresh || self.opts.offline {
+                return Ok(Fetched::Bytes(bytes));
+            }
+            stale = Some(bytes);
         }
         if self.opts.offline {
             return Ok(Fetched::Offline);
         }
-        let Some(bytes) = self.download(url)? else {
-            return Ok(Fetched::NotFound);
-        };
-        if let Some(cache) = &self.cache {
-            cache.put(url, &bytes)?;
+        match self.download(url) {
+            Ok(Some(bytes)) => {
+                if let Some(cache) = &self.cache {
+                    cache.put(url, &bytes)?;
+                }
+                Ok(Fetched::Bytes(bytes))
+            }
+            // The server says it is gone: believe it over an old copy.
+            Ok(None) => Ok(Fetched::NotFound),
+            Err(e) => stale.map(Fetched::Bytes).ok_or(e),
         }
-        Ok(Fetched::Bytes(bytes))
     }
 
     fn client(&self, url: &str) -> Result<&Client, SchemaError> {
@@ -247,7 +264,7 @@ impl Fetcher {
         let cap = usize::try_from(declared.unwrap_or(0).min(8 << 20)).unwrap_or(0);
         let mut body = Vec::with_capacity(cap);
         let mut chunk = vec![0u8; 64 << 10];
-        let mut progress = Progress::new(self.opts.progress, url, declared);
+        let mut progress = Progress::new(self.opts.progress.then(std::io::stderr), url, declared);
         loop {
             match resp.read(&mut chunk) {
                 Ok(0) => break,
@@ -380,19 +397,20 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 }
 
 /// A progress line on stderr, drawn only for downloads slower than a blink so that fetching a
-/// few small schemas prints nothing.
-struct Progress<'a> {
-    enabled: bool,
+/// few small schemas prints nothing. Generic over the sink so tests can read what it drew.
+struct Progress<'a, W: Write> {
+    out: Option<W>,
     url: &'a str,
     total: Option<u64>,
     start: Instant,
     last: Option<Instant>,
 }
 
-impl<'a> Progress<'a> {
-    fn new(enabled: bool, url: &'a str, total: Option<u64>) -> Progress<'a> {
+impl<'a, W: Write> Progress<'a, W> {
+    /// Draws nothing when `out` is `None`.
+    fn new(out: Option<W>, url: &'a str, total: Option<u64>) -> Progress<'a, W> {
         Progress {
-            enabled,
+            out,
             url,
             total,
             start: Instant::now(),
@@ -401,30 +419,37 @@ impl<'a> Progress<'a> {
     }
 
     fn update(&mut self, done: u64) {
-        if !self.enabled || self.start.elapsed() < Duration::from_millis(300) {
+        let Some(out) = self.out.as_mut() else {
             return;
-        }
-        if self
-            .last
-            .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
+        };
+        if self.start.elapsed() < Duration::from_millis(300)
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
         {
             return;
         }
         self.last = Some(Instant::now());
         let size = match self.total {
-            Some(t) => format!("{} / {}", human(done), human(t)),
-            None => human(done),
+            Some(t) if t > 0 => format!(
+                "{:3}% ({} / {})",
+                done.saturating_mul(100) / t,
+                human(done),
+                human(t)
+            ),
+            _ => human(done),
         };
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2Kdownloading {}: {size}", self.url);
-        let _ = err.flush();
+        let _ = write!(out, "\r\x1b[2Kdownloading {} {size}", self.url);
+        let _ = out.flush();
     }
 
+    /// Erases the line, if one was drawn.
     fn finish(&mut self) {
-        if self.last.take().is_some() {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
+        if self.last.take().is_some()
+            && let Some(out) = self.out.as_mut()
+        {
+            let _ = write!(out, "\r\x1b[2K");
+            let _ = out.flush();
         }
     }
 }
@@ -434,5 +459,56 @@ fn human(n: u64) -> String {
         n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20)),
         n if n >= 1 << 10 => format!("{:.0} KiB", n as f64 / 1024.0),
         n => format!("{n} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_draws_only_for_slow_downloads_and_erases_itself() {
+        let mut quick = Progress::new(Some(Vec::new()), "https://x/y.json", Some(10));
+        quick.update(5);
+        quick.finish();
+        assert_eq!(quick.out.unwrap(), b"", "a fast download prints nothing");
+
+        let mut off = Progress::<Vec<u8>>::new(None, "https://x/y.json", Some(10));
+        off.start -= Duration::from_secs(1);
+        off.update(5);
+        off.finish();
+
+        let mut slow = Progress::new(Some(Vec::new()), "https://x/y.tgz", Some(3 << 20));
+        slow.start -= Duration::from_secs(1);
+        slow.update(1 << 20);
+        slow.update(2 << 20); // within 100 ms of the last draw: skipped
+        slow.finish();
+        let text = String::from_utf8(slow.out.unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "\r\x1b[2Kdownloading https://x/y.tgz  33% (1.0 MiB / 3.0 MiB)\r\x1b[2K"
+        );
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human(512), "512 B");
+        assert_eq!(human(79_722), "78 KiB");
+        assert_eq!(human(5 << 20), "5.0 MiB");
+    }
+
+    #[test]
+    fn urls_are_told_from_paths() {
+        for u in ["http://a/b.json", "https://a/b", "HTTPS://A/B"] {
+            assert!(is_url(u), "{u}");
+        }
+        for p in [
+            "/tmp/x.json",
+            "schemas/{{ .ResourceKind }}.json",
+            "http:/x",
+            "ftp://a/b",
+        ] {
+            assert!(!is_url(p), "{p}");
+        }
     }
 }

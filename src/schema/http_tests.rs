@@ -21,6 +21,7 @@ fn opts(dir: &Path) -> FetchOptions {
         max_body_size: 1 << 20,
         progress: false,
         proxy: ProxyMode::Direct,
+        max_age: None,
     }
 }
 
@@ -127,9 +128,17 @@ fn retries_are_bounded() {
     let url = server.url("/down.json");
     let f = fetcher(FetchOptions {
         retries: 2,
+        backoff: Duration::from_millis(100),
         ..opts(cache.path())
     });
+    let start = Instant::now();
     let err = f.fetch(&url).unwrap_err();
+    // Waits of 100 ms then 200 ms: the backoff doubles.
+    assert!(
+        start.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(err.message.contains("503"), "{err}");
     assert!(err.message.contains("3 attempts"), "{err}");
     assert_eq!(server.stop().len(), 3);
@@ -460,4 +469,85 @@ fn https_uses_rustls_and_reports_a_failed_handshake() {
     assert_eq!(err.location, url);
     assert!(err.message.starts_with("cannot download"), "{err}");
     assert!(entries(cache.path()).is_empty());
+}
+
+#[test]
+fn old_cached_copies_are_refreshed_when_a_max_age_is_set() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(3, |_, n| match n {
+        0 => Reply::ok("new"),
+        _ => Reply::code(404),
+    });
+    let url = server.url("/latest/crd-schemas.tar.gz");
+    let disk = DiskCache::new(cache.path());
+    let age_back = |days: u64| {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(disk.path_for(&url))
+            .unwrap();
+        let then = std::time::SystemTime::now() - Duration::from_secs(days * 86_400);
+        f.set_modified(then).unwrap();
+    };
+    disk.put(&url, b"old").unwrap();
+    age_back(2);
+    let day = Some(Duration::from_secs(86_400));
+
+    // Without a max age the copy is used forever and the server is not asked.
+    let forever = fetcher(opts(cache.path()));
+    assert_eq!(
+        forever.fetch(&url).unwrap(),
+        Fetched::Bytes(b"old".to_vec())
+    );
+    assert!(server.targets().is_empty());
+    // Offline, an old copy beats nothing.
+    let offline = fetcher(FetchOptions {
+        offline: true,
+        max_age: day,
+        ..opts(cache.path())
+    });
+    assert_eq!(
+        offline.fetch(&url).unwrap(),
+        Fetched::Bytes(b"old".to_vec())
+    );
+    assert!(server.targets().is_empty());
+
+    let refresh = |o: FetchOptions| fetcher(o).fetch(&url).unwrap();
+    let with_age = || FetchOptions {
+        max_age: day,
+        ..opts(cache.path())
+    };
+    assert_eq!(refresh(with_age()), Fetched::Bytes(b"new".to_vec()));
+    assert_eq!(disk.get(&url).unwrap().unwrap(), b"new");
+    assert!(disk.age(&url).unwrap() < Duration::from_secs(60));
+    // Fresh now: not asked again.
+    assert_eq!(refresh(with_age()), Fetched::Bytes(b"new".to_vec()));
+    assert_eq!(server.targets().len(), 1);
+    // Old again and the server says 404: gone upstream means gone.
+    age_back(2);
+    assert_eq!(refresh(with_age()), Fetched::NotFound);
+    // Old and the server unreachable: the old copy is used.
+    server.stop();
+    assert_eq!(refresh(with_age()), Fetched::Bytes(b"new".to_vec()));
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(2, |_, n| match n {
+        0 => Reply::Status(503, vec![("Retry-After", "1".into())], Vec::new()),
+        _ => Reply::ok("{}"),
+    });
+    let url = server.url("/busy.json");
+    let f = fetcher(FetchOptions {
+        retries: 1,
+        ..opts(cache.path())
+    });
+    let start = Instant::now();
+    assert_eq!(f.fetch(&url).unwrap(), Fetched::Bytes(b"{}".to_vec()));
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.stop().len(), 2);
 }
