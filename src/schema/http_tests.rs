@@ -10,7 +10,7 @@ use super::test_server::{Reply, TestServer};
 use super::*;
 
 /// Options for tests: fast, direct, no progress line, cache in `dir`.
-fn opts(dir: &Path) -> FetchOptions {
+pub(super) fn opts(dir: &Path) -> FetchOptions {
     FetchOptions {
         cache_dir: Some(dir.to_path_buf()),
         offline: false,
@@ -25,11 +25,11 @@ fn opts(dir: &Path) -> FetchOptions {
     }
 }
 
-fn fetcher(o: FetchOptions) -> Fetcher {
+pub(super) fn fetcher(o: FetchOptions) -> Fetcher {
     Fetcher::new(o).expect("fetcher")
 }
 
-fn entries(dir: &Path) -> Vec<String> {
+pub(super) fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -356,72 +356,6 @@ fn threads_with_separate_fetchers_share_one_cache() {
         "one file per URL, no temporaries"
     );
     assert!(server.stop().len() >= 8);
-}
-
-/// Environment variables through which [`two_processes_share_one_cache`] drives its children.
-const CHILD_URLS: &str = "FLUXVAL_TEST_CHILD_URLS";
-const CHILD_CACHE: &str = "FLUXVAL_TEST_CHILD_CACHE";
-
-/// Not a test on its own: the child side of [`two_processes_share_one_cache`]. Does nothing
-/// unless that test's variables are set.
-#[test]
-#[ignore = "run by two_processes_share_one_cache as a child process"]
-fn child_fetches_into_shared_cache() {
-    let (Some(urls), Some(dir)) = (std::env::var_os(CHILD_URLS), std::env::var_os(CHILD_CACHE))
-    else {
-        return;
-    };
-    let f = fetcher(opts(Path::new(&dir)));
-    for u in urls.to_string_lossy().split(' ') {
-        match f.fetch(u).unwrap() {
-            Fetched::Bytes(b) => assert!(b.starts_with(b"{\"t\":")),
-            other => panic!("{u}: {other:?}"),
-        }
-    }
-}
-
-#[test]
-fn two_processes_share_one_cache() {
-    let cache = tempfile::tempdir().unwrap();
-    let server = TestServer::start(30, |target, _| Reply::ok(format!("{{\"t\":\"{target}\"}}")));
-    let urls: Vec<String> = (0..6).map(|i| server.url(&format!("/p{i}.json"))).collect();
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..2)
-        .map(|_| {
-            std::process::Command::new(&exe)
-                .args([
-                    "--exact",
-                    "schema::http_tests::child_fetches_into_shared_cache",
-                    "--ignored",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_URLS, urls.join(" "))
-                .env(CHILD_CACHE, cache.path())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(text.contains("1 passed"), "child ran no test: {text}");
-    }
-    let mut want: Vec<String> = urls.iter().map(|u| cache_key(u)).collect();
-    want.sort();
-    assert_eq!(entries(cache.path()), want);
-    for u in &urls {
-        let body = DiskCache::new(cache.path()).get(u).unwrap().unwrap();
-        let path = &u[u.rfind('/').unwrap_or(0)..];
-        assert_eq!(body, format!("{{\"t\":\"{path}\"}}").into_bytes());
-    }
-    assert!(server.stop().len() >= 6);
 }
 
 #[test]

@@ -9,6 +9,8 @@ pub mod tarball;
 #[cfg(test)]
 mod http_tests;
 #[cfg(test)]
+mod process_tests;
+#[cfg(test)]
 mod test_server;
 
 pub use cache::{DiskCache, cache_key, default_cache_dir};
