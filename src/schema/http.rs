@@ -110,7 +110,11 @@ pub struct Fetcher {
     cache: Option<DiskCache>,
     client: OnceLock<Result<Client, String>>,
     seen: Mutex<HashMap<String, Slot>>,
+    warnings: Mutex<Vec<String>>,
 }
+
+/// At most this many cache warnings are kept: one broken cache folder fails every write.
+const MAX_WARNINGS: usize = 5;
 
 /// The name the schema registry knows the network source by.
 pub type HttpSource = Fetcher;
@@ -128,7 +132,26 @@ impl Fetcher {
             cache,
             client: OnceLock::new(),
             seen: Mutex::new(HashMap::new()),
+            warnings: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Problems with the disk cache met so far (a folder that cannot be created, written or
+    /// read), for the caller to show as warnings. They do not fail a fetch: without the cache a
+    /// run only downloads more. Taking them empties the list.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default()
+    }
+
+    fn warn(&self, e: SchemaError) {
+        if let Ok(mut w) = self.warnings.lock()
+            && w.len() < MAX_WARNINGS
+        {
+            w.push(format!("schema cache not used: {}", e.message));
+        }
     }
 
     /// The options this fetcher was made with.
@@ -143,8 +166,8 @@ impl Fetcher {
 
     /// The bytes at `location`. For a URL: the cached copy when there is one, else (unless
     /// offline) a download that is then cached. `Err` names the URL: an unreachable server,
-    /// a status other than 200 and 404, a truncated or oversized body, a cache that cannot be
-    /// written.
+    /// a status other than 200 and 404, a truncated or oversized body. A cache that cannot be
+    /// read or written is not an error (see [`Fetcher::take_warnings`]).
     pub fn fetch(&self, location: &str) -> Result<Fetched, SchemaError> {
         if !is_url(location) {
             return Ok(match LocalSource.get(location)? {
@@ -162,9 +185,15 @@ impl Fetcher {
 
     fn fetch_url(&self, url: &str) -> Result<Fetched, SchemaError> {
         let mut stale = None;
-        if let Some(cache) = &self.cache
-            && let Some(bytes) = cache.get(url)?
-        {
+        let cached = match self.cache.as_ref().map(|c| c.get(url)) {
+            Some(Ok(b)) => b,
+            Some(Err(e)) => {
+                self.warn(e);
+                None
+            }
+            None => None,
+        };
+        if let (Some(cache), Some(bytes)) = (&self.cache, cached) {
             let fresh = match self.opts.max_age {
                 None => true,
                 Some(max) => cache.age(url).is_none_or(|age| age <= max),
@@ -179,8 +208,8 @@ impl Fetcher {
         }
         match self.download(url) {
             Ok(Some(bytes)) => {
-                if let Some(cache) = &self.cache {
-                    cache.put(url, &bytes)?;
+                if let Some(Err(e)) = self.cache.as_ref().map(|c| c.put(url, &bytes)) {
+                    self.warn(e);
                 }
                 Ok(Fetched::Bytes(bytes))
             }

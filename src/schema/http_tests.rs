@@ -485,3 +485,27 @@ fn retry_after_is_honoured() {
     );
     assert_eq!(server.stop().len(), 2);
 }
+
+#[test]
+fn a_broken_cache_folder_is_a_warning_not_a_failure() {
+    let root = tempfile::tempdir().unwrap();
+    let not_a_dir = root.path().join("cache");
+    std::fs::write(&not_a_dir, "a file where the cache folder should be").unwrap();
+    let server = TestServer::start(4, |_, _| Reply::ok("{}"));
+    let f = fetcher(opts(&not_a_dir));
+    for i in 0..3 {
+        let url = server.url(&format!("/k{i}.json"));
+        assert_eq!(f.fetch(&url).unwrap(), Fetched::Bytes(b"{}".to_vec()));
+    }
+    let warnings = f.take_warnings();
+    // A read and a write failure per URL: kept to a few, each naming the folder.
+    assert_eq!(warnings.len(), 5, "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.starts_with("schema cache not used") && w.contains("cache")),
+        "{warnings:?}"
+    );
+    assert!(f.take_warnings().is_empty());
+    assert_eq!(server.stop().len(), 3);
+}
