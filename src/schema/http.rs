@@ -309,9 +309,14 @@ impl Fetcher {
                 Err(e) => {
                     progress.finish();
                     let got = body.len();
+                    let inner = e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>());
+                    let why = match inner {
+                        Some(r) => describe(r, self.opts.timeout),
+                        None => e.to_string(),
+                    };
                     let msg = match declared {
-                        Some(n) => format!("body truncated: got {got} of {n} bytes ({e})"),
-                        None => format!("download broke off after {got} bytes: {e}"),
+                        Some(n) => format!("body truncated: got {got} of {n} bytes ({why})"),
+                        None => format!("download broke off after {got} bytes: {why}"),
                     };
                     return Attempt::Retry {
                         msg,

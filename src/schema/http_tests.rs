@@ -509,3 +509,28 @@ fn a_broken_cache_folder_is_a_warning_not_a_failure() {
     assert!(f.take_warnings().is_empty());
     assert_eq!(server.stop().len(), 3);
 }
+
+#[test]
+fn a_server_that_stalls_mid_body_times_out() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = TestServer::start(1, |_, _| Reply::Stall {
+        declared: 1000,
+        body: vec![b' '; 100],
+        pause: Duration::from_secs(1),
+    });
+    let url = server.url("/stall.json");
+    let f = fetcher(FetchOptions {
+        timeout: Duration::from_millis(300),
+        ..opts(cache.path())
+    });
+    let start = Instant::now();
+    let err = f.fetch(&url).unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(err.message.contains("got 100 of 1000 bytes"), "{err}");
+    assert!(err.message.contains("timed out"), "{err}");
+    assert!(entries(cache.path()).is_empty());
+}

@@ -20,6 +20,13 @@ pub(crate) enum Reply {
     Status(u16, Vec<(&'static str, String)>, Vec<u8>),
     /// 200 declaring `declared` bytes, then sending `body` (shorter) and closing.
     Truncated { declared: usize, body: Vec<u8> },
+    /// Like `Truncated`, but holds the connection open for `pause` (at most 2 s) before
+    /// closing: a server that stalls mid-body.
+    Stall {
+        declared: usize,
+        body: Vec<u8>,
+        pause: Duration,
+    },
 }
 
 impl Reply {
@@ -130,12 +137,21 @@ fn serve(mut stream: TcpStream, n: usize, handler: &mut Handler) -> Option<Strin
     }
     let text = String::from_utf8_lossy(&head);
     let target = text.lines().next()?.split(' ').nth(1)?.to_string();
+    let mut pause = Duration::ZERO;
     let (status, headers, body, declared) = match handler(&target, n) {
         Reply::Status(code, headers, body) => {
             let len = body.len();
             (code, headers, body, len)
         }
         Reply::Truncated { declared, body } => (200, Vec::new(), body, declared),
+        Reply::Stall {
+            declared,
+            body,
+            pause: p,
+        } => {
+            pause = p.min(Duration::from_secs(2));
+            (200, Vec::new(), body, declared)
+        }
     };
     let mut out = format!(
         "HTTP/1.1 {status} {}\r\nContent-Length: {declared}\r\nConnection: close\r\n",
@@ -148,6 +164,7 @@ fn serve(mut stream: TcpStream, n: usize, handler: &mut Handler) -> Option<Strin
     let _ = stream.write_all(out.as_bytes());
     let _ = stream.write_all(&body);
     let _ = stream.flush();
+    std::thread::sleep(pause);
     let _ = stream.shutdown(std::net::Shutdown::Both);
     Some(target)
 }
