@@ -534,3 +534,42 @@ fn a_server_that_stalls_mid_body_times_out() {
     assert!(err.message.contains("timed out"), "{err}");
     assert!(entries(cache.path()).is_empty());
 }
+
+#[test]
+fn the_real_flux_asset_downloads_and_unpacks() {
+    let rel = "schemas/flux-crd-schemas.tar.gz";
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = std::env::var_os("FLUXVAL_SHARED")
+        .map(|d| Path::new(&d).join(rel))
+        .into_iter()
+        .chain(manifest.ancestors().map(|d| d.join("shared").join(rel)))
+        .find(|p| p.is_file());
+    let Some(path) = found else {
+        println!("SKIP: shared/{rel} not found");
+        return;
+    };
+    let asset = std::fs::read(path).unwrap();
+    let served = asset.clone();
+    let server = TestServer::start(1, move |_, _| Reply::ok(served.clone()));
+    let url = server.url("/fluxcd/flux2/releases/latest/download/crd-schemas.tar.gz");
+    let cache = tempfile::tempdir().unwrap();
+    let Fetched::Bytes(bytes) = fetcher(opts(cache.path())).fetch(&url).unwrap() else {
+        panic!("expected bytes");
+    };
+    assert_eq!(bytes, asset);
+    let map = read_schema_tarball(&bytes, &url).unwrap();
+    let hr = find_entry(&map, "helmrelease-helm-v2.json").expect("HelmRelease v2 schema");
+    let json: serde_json::Value = serde_json::from_slice(hr).unwrap();
+    let spec = &json["properties"]["spec"]["properties"];
+    assert!(
+        spec["chart"].is_object() && spec["chartRef"].is_object(),
+        "{spec}"
+    );
+    // Offline, the next run unpacks the cached copy.
+    drop(server);
+    let offline = fetcher(FetchOptions {
+        offline: true,
+        ..opts(cache.path())
+    });
+    assert_eq!(offline.fetch(&url).unwrap(), Fetched::Bytes(asset));
+}

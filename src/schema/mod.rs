@@ -16,4 +16,4 @@ mod test_server;
 pub use cache::{DiskCache, cache_key, default_cache_dir};
 pub use http::{FetchOptions, Fetched, Fetcher, HttpSource, ProxyMode, is_url};
 pub use source::{LocalSource, SchemaError, SchemaSource};
-pub use tarball::{TarballLimits, read_schema_tarball, read_schema_tarball_with};
+pub use tarball::{TarballLimits, find_entry, read_schema_tarball, read_schema_tarball_with};

@@ -96,6 +96,21 @@ pub fn read_schema_tarball_with(
     Ok(out)
 }
 
+/// The entry for kubeconform file `name` (e.g. `helmrelease-helm-v2.json`): the key equal to
+/// `name`, else the one entry whose last path component is `name`, so a bundle packed from a
+/// folder (`master-standalone-strict/…`) works too. `None` when absent or ambiguous.
+pub fn find_entry<'a>(entries: &'a BTreeMap<String, Vec<u8>>, name: &str) -> Option<&'a [u8]> {
+    if let Some(b) = entries.get(name) {
+        return Some(b);
+    }
+    let suffix = format!("/{name}");
+    let mut found = entries.iter().filter(|(k, _)| k.ends_with(&suffix));
+    match (found.next(), found.next()) {
+        (Some((_, b)), None) => Some(b),
+        _ => None,
+    }
+}
+
 /// The map key of an archive path: `./` prefixes and `.` components dropped, `None` when the
 /// path is absolute or climbs with `..`. Both `/` and `\` count as separators, so a name that
 /// would escape on Windows is refused everywhere.
@@ -217,6 +232,22 @@ pub(crate) mod tests {
         let keys: Vec<&str> = map.keys().map(String::as_str).collect();
         assert_eq!(keys, ["configmap-v1.json", "sub/dir/secret-v1.json"]);
         assert_eq!(map["configmap-v1.json"], b"{\"type\":\"object\"}");
+    }
+
+    #[test]
+    fn entries_are_found_flat_or_in_one_folder() {
+        let bytes = tar_gz(&[
+            file("configmap-v1.json", b"flat"),
+            file("master-standalone-strict/secret-v1.json", b"nested"),
+            file("v1.30/pod-v1.json", b"a"),
+            file("v1.31/pod-v1.json", b"b"),
+        ]);
+        let map = read_schema_tarball(&bytes, "t").unwrap();
+        assert_eq!(find_entry(&map, "configmap-v1.json"), Some(&b"flat"[..]));
+        assert_eq!(find_entry(&map, "secret-v1.json"), Some(&b"nested"[..]));
+        assert_eq!(find_entry(&map, "pod-v1.json"), None, "ambiguous");
+        assert_eq!(find_entry(&map, "v1.json"), None, "whole names only");
+        assert_eq!(find_entry(&map, "service-v1.json"), None);
     }
 
     #[test]
