@@ -525,6 +525,25 @@ mod tests {
     }
 
     #[test]
+    fn one_fetcher_is_shared_by_threads_as_the_registry_source() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Fetcher>();
+        let f = Fetcher::new(FetchOptions {
+            cache_dir: None,
+            offline: true,
+            ..FetchOptions::default()
+        })
+        .unwrap();
+        let source: Arc<dyn SchemaSource> = Arc::new(f);
+        assert_eq!(source.get("https://example.invalid/x.json").unwrap(), None);
+        assert!(
+            source
+                .unavailable("https://example.invalid/x.json")
+                .is_some()
+        );
+    }
+
+    #[test]
     fn human_sizes() {
         assert_eq!(human(512), "512 B");
         assert_eq!(human(79_722), "78 KiB");
