@@ -129,12 +129,6 @@ fn kind_name(n: &Node) -> &'static str {
     }
 }
 
-fn same_kind(a: &Node, b: &Node) -> bool {
-    std::mem::discriminant(&a.value) == std::mem::discriminant(&b.value)
-        || (!matches!(a.value, Value::Map(_) | Value::Seq(_))
-            && !matches!(b.value, Value::Map(_) | Value::Seq(_)))
-}
-
 fn walk(
     ctx: &Ctx,
     dest: Option<Node>,
@@ -148,29 +142,28 @@ fn walk(
             .find_map(meta_schema)
             .map(Schema::Type)
     });
-    let first = [&dest, &origin]
+    let Some(first) = [&dest, &origin]
         .into_iter()
         .flatten()
         .find(|n| !n.is_null())
-        .cloned();
-    let Some(first) = first else {
+        .map(kind_name)
+    else {
         return walk_map(ctx, dest, origin, schema);
     };
     for other in [&dest, &origin].into_iter().flatten() {
-        if !other.is_null() && !same_kind(&first, other) {
+        if !other.is_null() && kind_name(other) != first {
             return Err(error(
                 origin.as_ref().and_then(|o| o.span.as_ref()),
                 format!(
-                    "wrong node kind: expected {} but got {}",
-                    kind_name(&first),
+                    "wrong node kind: expected {first} but got {}",
                     kind_name(other)
                 ),
             ));
         }
     }
-    match (&first.value, schema) {
-        (Value::Map(_), _) => walk_map(ctx, dest, origin, schema),
-        (Value::Seq(_), Some(Schema::MergeList(keys, ty))) => {
+    match (first, schema) {
+        ("MappingNode", _) => walk_map(ctx, dest, origin, schema),
+        ("SequenceNode", Some(Schema::MergeList(keys, ty))) => {
             walk_merge_list(ctx, dest, origin, keys, ty)
         }
         _ => {
@@ -285,26 +278,37 @@ fn walk_map(
     };
     for key in keys {
         let child = ty.map(|t| merge_keys::field(t, &key));
-        let dv = d
-            .as_map()
-            .and_then(|m| m.entry(&key))
-            .filter(|e| !e.value.is_null() || null_is_written(e))
-            .map(|e| e.value.clone());
-        let oentry = origin
-            .as_ref()
-            .and_then(|o| o.as_map())
-            .and_then(|m| m.entry(&key))
-            .cloned();
-        let out = walk(ctx, dv, oentry.as_ref().map(|e| e.value.clone()), child)?;
+        // Values are moved out and back rather than cloned: the walk visits the whole resource.
+        let (dv, old_str) = match entry_mut(&mut d, &key) {
+            Some(e) => {
+                let keep = !e.value.is_null() || null_is_written(e);
+                let old_str = matches!(e.value.value, Value::Str(_)).then(|| e.value.clone());
+                let v = std::mem::replace(&mut e.value, Node::new(Value::Null));
+                (keep.then_some(v), old_str)
+            }
+            None => (None, None),
+        };
+        let (ov, okey_span) = match origin.as_mut().and_then(|o| entry_mut(o, &key)) {
+            Some(e) => (
+                Some(std::mem::replace(&mut e.value, Node::new(Value::Null))),
+                e.key_span.clone(),
+            ),
+            None => (None, None),
+        };
+        let out = walk(ctx, dv, ov, child)?;
         let Some(m) = d.as_map_mut() else { break };
         match out.node {
             Some(n) if !n.is_null() || out.keep_null => {
-                if let Some(e) = m.entries_mut().iter_mut().find(|e| e.key == key) {
-                    e.value = style::inherit(ctx.sources, e.key_span.as_ref(), &e.value, n);
+                let n = match &old_str {
+                    Some(old) => style::inherit(ctx.sources, old_key_span(m, &key), old, n),
+                    None => n,
+                };
+                if let Some(v) = m.get_mut(&key) {
+                    *v = n;
                 } else {
                     m.push(Entry {
                         key,
-                        key_span: oentry.and_then(|e| e.key_span),
+                        key_span: okey_span,
                         value: n,
                     });
                 }
@@ -315,6 +319,17 @@ fn walk_map(
         }
     }
     Ok(Out::of(Some(d), from_dest))
+}
+
+fn entry_mut<'a>(n: &'a mut Node, key: &str) -> Option<&'a mut Entry> {
+    n.as_map_mut()?
+        .entries_mut()
+        .iter_mut()
+        .find(|e| e.key == key)
+}
+
+fn old_key_span<'a>(m: &'a crate::yaml::Mapping, key: &str) -> Option<&'a Span> {
+    m.entry(key).and_then(|e| e.key_span.as_ref())
 }
 
 /// Whether a `null` value was spelled out (`~`, `null`) rather than left empty (`key:`).
