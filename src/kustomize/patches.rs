@@ -34,24 +34,21 @@ fn parse_inline(text: &str, at: &Span, source: &str) -> Result<PatchText> {
         e.span.file = at.file.clone();
         e
     };
-    let parse = |kyaml_refold: bool| -> Result<Vec<Node>> {
+    let parse = |kyaml_refold: bool, profile: Profile| -> Result<Vec<Node>> {
         let limits = Limits {
             kyaml_refold,
             ..Limits::default()
         };
-        let docs = yaml::parse_str(text, &at.file, Profile::Kustomize, limits).map_err(shifted)?;
+        let docs = yaml::parse_str(text, &at.file, profile, limits).map_err(shifted)?;
         let mut docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
         for d in &mut docs {
             shift_spans(d, dline, dcol, block);
         }
         Ok(docs)
     };
-    let docs = parse(true)?;
-    let plain = if text.contains('>') {
-        parse(false)?
-    } else {
-        docs.clone()
-    };
+    let docs = parse(true, Profile::Kustomize)?;
+    // kustomize decodes a JSON 6902 patch with sigs.k8s.io/yaml: YAML 1.1 scalars, no refolding.
+    let plain = parse(false, Profile::Kubernetes)?;
     Ok(PatchText {
         docs,
         plain,
@@ -120,20 +117,17 @@ fn shift_spans(n: &mut Node, dline: u32, dcol: u32, block: bool) {
 fn load_file(loader: &Loader, dir: &Location, path: &str, span: &Span) -> Result<PatchText> {
     let loc = loader.resolve(dir, dir, path, span)?;
     let bytes = loader.read(&loc, span)?;
-    let parse = |kyaml_refold: bool| -> Result<Vec<Node>> {
+    let parse = |kyaml_refold: bool, profile: Profile| -> Result<Vec<Node>> {
         let limits = Limits {
             kyaml_refold,
             ..Limits::default()
         };
-        let docs = yaml::parse_file(&bytes, &loc.display, Profile::Kustomize, limits)?;
+        let docs = yaml::parse_file(&bytes, &loc.display, profile, limits)?;
         Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
     };
-    let docs = parse(true)?;
-    let plain = if bytes.contains(&b'>') {
-        parse(false)?
-    } else {
-        docs.clone()
-    };
+    let docs = parse(true, Profile::Kustomize)?;
+    // kustomize decodes a JSON 6902 patch with sigs.k8s.io/yaml: YAML 1.1 scalars, no refolding.
+    let plain = parse(false, Profile::Kubernetes)?;
     Ok(PatchText {
         docs,
         plain,
@@ -155,7 +149,7 @@ pub(crate) fn patches_strategic_merge(
             load_file(loader, dir, entry, &span)?
         };
         for doc in &patch.docs {
-            apply_sm_by_id(doc, &patch.span, false, false, acc)?;
+            apply_sm_by_id(loader, doc, &patch.span, false, false, acc)?;
         }
     }
     Ok(())
@@ -233,7 +227,7 @@ pub(crate) fn patches(
         match target {
             None => {
                 for doc in &text.docs {
-                    apply_sm_by_id(doc, &text.span, allow_name, allow_kind, acc)?;
+                    apply_sm_by_id(loader, doc, &text.span, allow_name, allow_kind, acc)?;
                 }
             }
             Some(target) => {
@@ -249,7 +243,7 @@ pub(crate) fn patches(
                     if target.matches(&acc.resources[i]) {
                         let mut patch = doc.clone();
                         retarget(&mut patch, &acc.resources[i]);
-                        if apply_sm(&mut acc.resources[i], &patch, allow_name, allow_kind)? {
+                        if apply_sm(loader, &mut acc.resources[i], &patch, allow_name, allow_kind)? {
                             acc.resources.remove(i);
                             continue;
                         }
@@ -341,6 +335,7 @@ fn options(n: Option<&Node>, span: &Span) -> Result<(bool, bool)> {
 /// Applies an untargeted strategic-merge patch to the one resource whose current or earlier id
 /// equals the patch's id.
 fn apply_sm_by_id(
+    loader: &Loader,
     doc: &Node,
     at: &Span,
     allow_name: bool,
@@ -375,7 +370,7 @@ fn apply_sm_by_id(
             format!("no resource matches strategic merge patch \"{id}\""),
         )),
         [i] => {
-            if apply_sm(&mut acc.resources[*i], doc, allow_name, allow_kind)? {
+            if apply_sm(loader, &mut acc.resources[*i], doc, allow_name, allow_kind)? {
                 acc.resources.remove(*i);
             }
             Ok(())
@@ -418,7 +413,13 @@ fn retarget(patch: &mut Node, r: &Resource) {
 
 /// Merges `patch` into `r`, restoring name/kind unless allowed to change and always restoring
 /// the namespace. Returns true when the patch deletes the resource.
-fn apply_sm(r: &mut Resource, patch: &Node, allow_name: bool, allow_kind: bool) -> Result<bool> {
+fn apply_sm(
+    loader: &Loader,
+    r: &mut Resource,
+    patch: &Node,
+    allow_name: bool,
+    allow_kind: bool,
+) -> Result<bool> {
     let gvk = r.gvk();
     let name = r.node.get_path(&["metadata", "name"]).cloned();
     let ns = r.node.get_path(&["metadata", "namespace"]).cloned();
@@ -426,7 +427,11 @@ fn apply_sm(r: &mut Resource, patch: &Node, allow_name: bool, allow_kind: bool) 
     if allow_name || allow_kind {
         r.remember_id();
     }
-    if smp::merge(&mut r.node, patch, &gvk)? == MergeOutcome::Delete {
+    let outcome = match loader.texts() {
+        Some(texts) => smp::merge_with_sources(&mut r.node, patch, &gvk, &texts)?,
+        None => smp::merge(&mut r.node, patch, &gvk)?,
+    };
+    if outcome == MergeOutcome::Delete {
         return Ok(true);
     }
     if r.node.as_map().is_none_or(|m| m.is_empty()) {
