@@ -106,9 +106,37 @@ pub struct Kustomization {
     pub source: std::sync::Arc<str>,
 }
 
+/// kustomize decodes its file through Go's encoding/json, which matches field names without
+/// regard to case: `nameprefix:` sets `namePrefix`. Keys are renamed to their proper spelling.
+/// When two spellings of one field are present, the one whose spelling sorts last wins: the YAML
+/// reaches Go's decoder as a JSON object with sorted keys, and the last assignment stays.
+fn canonical_field_names(root: &mut Node) {
+    let Some(map) = root.as_map_mut() else { return };
+    let mut renamed = Mapping::new();
+    let mut spelled: std::collections::HashMap<String, String> = Default::default();
+    for mut e in std::mem::take(map.entries_mut()) {
+        let written = e.key.clone();
+        if !KNOWN_FIELDS.contains(&e.key.as_str())
+            && let Some(proper) = KNOWN_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(&e.key))
+        {
+            e.key = proper.to_string();
+        }
+        if let Some(before) = spelled.get(&e.key)
+            && *before > written
+        {
+            continue;
+        }
+        spelled.insert(e.key.clone(), written);
+        renamed.remove(&e.key);
+        renamed.push(e);
+    }
+    *map = renamed;
+}
+
 impl Kustomization {
     /// Parses and checks a kustomization document.
-    pub fn from_node(root: Node, file: &str) -> Result<Kustomization> {
+    pub fn from_node(mut root: Node, file: &str) -> Result<Kustomization> {
+        canonical_field_names(&mut root);
         let span = root.span.clone().unwrap_or_else(|| Span::file(file.into()));
         let map = match &root.value {
             Value::Map(m) => m,
