@@ -17,6 +17,7 @@ use crate::yaml::{self, Limits, Profile, Span};
 use super::config::TransformerConfig;
 use super::kustomization::{KustKind, Kustomization};
 use super::load::{Loader, Location};
+use super::plugins::{self, PluginConfig};
 use super::resources::parse_resources;
 use super::sort::SortOrder;
 use super::{generators, patches, transformers};
@@ -390,8 +391,11 @@ impl Builder<'_> {
                 "crds: is not supported yet: describe custom name references with configurations:",
             ));
         }
-        // 3. generators.
+        // 3. generators, then builtin generator plugins.
         generators::run(self.loader, dir, kust, acc)?;
+        for cfg in self.plugin_configs(dir, kust, "generators")? {
+            plugins::generate(self.loader, dir, &cfg, acc)?;
+        }
         // 4. components, into this same accumulator.
         for (entry, span) in kust.string_list("components")? {
             let loc = self.loader.resolve(dir, dir, entry, &span)?;
@@ -433,6 +437,60 @@ impl Builder<'_> {
                 "vars: is not supported yet; use replacements",
             ));
         }
+        // 6. builtin transformer plugins, after all of the above.
+        for cfg in self.plugin_configs(dir, kust, "transformers")? {
+            plugins::transform(self.loader, dir, &cfg, acc)?;
+        }
         Ok(())
+    }
+
+    /// The plugin configurations a `generators:` or `transformers:` list names: inline YAML
+    /// objects, files, or kustomizations whose output is the configurations. As in kustomize,
+    /// all inline configurations come first, then those read from paths.
+    fn plugin_configs(
+        &mut self,
+        dir: &Location,
+        kust: &Kustomization,
+        field: &str,
+    ) -> Result<Vec<PluginConfig>> {
+        let mut out = Vec::new();
+        let mut paths = Vec::new();
+        for (entry, span) in kust.string_list(field)? {
+            // kustomize first tries the entry as YAML objects; a path is not one.
+            if entry.contains(':')
+                && let Ok(res) = parse_resources(entry.as_bytes(), &kust.file)
+                && !res.is_empty()
+            {
+                out.extend(res.into_iter().map(|res| PluginConfig {
+                    res,
+                    file: kust.file.clone(),
+                    source: kust.source.clone(),
+                }));
+                continue;
+            }
+            paths.push((entry, span));
+        }
+        for (entry, span) in paths {
+            let loc = self.loader.resolve(dir, dir, entry, &span)?;
+            if loc.path.is_dir() {
+                let base = self.base(&loc, &span)?;
+                out.extend(base.resources.iter().map(|res| PluginConfig {
+                    res: res.clone(),
+                    file: res.origin.file.to_string(),
+                    source: "".into(),
+                }));
+            } else {
+                let bytes = self.loader.read(&loc, &span)?;
+                let source: Arc<str> = String::from_utf8_lossy(&bytes).into();
+                for res in parse_resources(&bytes, &loc.display)? {
+                    out.push(PluginConfig {
+                        res,
+                        file: loc.display.clone(),
+                        source: source.clone(),
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 }

@@ -59,14 +59,6 @@ const UNSUPPORTED_FIELDS: &[(&str, &str)] = &[
         "helmChartInflationGenerator is not supported by Flux; use a HelmRelease",
     ),
     (
-        "generators",
-        "generator plugins (generators:) are not supported: Flux builds without plugins",
-    ),
-    (
-        "transformers",
-        "transformer plugins (transformers:) are not supported: Flux builds without plugins",
-    ),
-    (
         "validators",
         "validator plugins (validators:) are not supported: Flux builds without plugins",
     ),

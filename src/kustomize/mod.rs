@@ -17,6 +17,7 @@ pub mod load;
 pub mod merge_keys;
 pub mod nameref;
 mod patches;
+mod plugins;
 pub mod resources;
 pub mod scope;
 pub mod select;

@@ -131,7 +131,7 @@ fn gvk_text(s: &FieldSpec) -> String {
     )
 }
 
-fn replicas(
+pub(crate) fn replicas(
     kust: &Kustomization,
     entry: &Node,
     specs: &[FieldSpec],
