@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::resource::Resource;
 use crate::yaml::{self, Limits, Profile, Span};
 
+use super::buildmeta::{self, BuildMeta};
 use super::config::TransformerConfig;
 use super::kustomization::{KustKind, Kustomization};
 use super::load::{Loader, Location};
@@ -89,11 +90,13 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
         stack: Vec::new(),
         warnings: Vec::new(),
         cache,
+        meta: BuildMeta::default(),
+        origin_path: String::new(),
     };
     let span = Span::file(start.display.as_str().into());
     let (acc, kust) = b.accumulate(&start, Expect::Either, &span)?;
     let mut resources = acc.resources;
-    finish(&mut resources, &acc.config)?;
+    finish(&mut resources, &acc.config, b.meta)?;
     let order = match kust.field("sortOptions") {
         Some(n) => SortOrder::parse(n, &kust.file)?,
         None => SortOrder::default(),
@@ -105,8 +108,13 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
     })
 }
 
-/// The top-level steps: hash suffixes, name references, dropping local-config objects.
-fn finish(resources: &mut Vec<Resource>, config: &TransformerConfig) -> Result<()> {
+/// The top-level steps: hash suffixes, name references, dropping local-config objects, build
+/// metadata.
+fn finish(
+    resources: &mut Vec<Resource>,
+    config: &TransformerConfig,
+    meta: BuildMeta,
+) -> Result<()> {
     for r in resources.iter_mut() {
         if r.generated.as_ref().is_some_and(|g| g.hash_suffix) {
             let hash = super::hash::name_hash(&r.node)?;
@@ -125,7 +133,22 @@ fn finish(resources: &mut Vec<Resource>, config: &TransformerConfig) -> Result<(
             "config.kubernetes.io/local-config",
         ]) != Some("true")
     });
+    if meta.managed_by {
+        buildmeta::add_managed_by(resources);
+    }
     for r in resources.iter_mut() {
+        if let Some(a) = r
+            .node
+            .get_path_mut(&["metadata", "annotations"])
+            .and_then(yaml::Node::as_map_mut)
+        {
+            if !meta.origin {
+                a.remove(buildmeta::ORIGIN);
+            }
+            if !meta.transformers {
+                a.remove(buildmeta::TRANSFORMATIONS);
+            }
+        }
         annotations_as_strings(&mut r.node);
     }
     Ok(())
@@ -216,6 +239,11 @@ struct Builder<'a> {
     /// Canonical directories being built, for cycle detection.
     stack: Vec<Location>,
     warnings: Vec<String>,
+    /// The top kustomization's `buildMetadata`, which holds for the whole build.
+    meta: BuildMeta,
+    /// Where the kustomization being run is, as kustomize's origin path: the entries that led
+    /// to it from the top, joined.
+    origin_path: String,
 }
 
 impl Builder<'_> {
@@ -292,11 +320,14 @@ impl Builder<'_> {
     /// A base (a directory under `resources:`), from the cache or built now.
     fn base(&mut self, dir: &Location, span: &Span) -> Result<Arc<CachedBase>> {
         self.check_cycle(dir, span)?;
+        // With build metadata a base's output depends on the path that led to it.
+        let cacheable = !self.meta.tracking();
         let cached = self
             .cache
             .bases
             .lock()
             .ok()
+            .filter(|_| cacheable)
             .and_then(|m| m.get(&dir.canonical).cloned());
         if let Some(hit) = cached {
             return Ok(hit);
@@ -310,7 +341,7 @@ impl Builder<'_> {
             config: acc.config,
             warnings,
         });
-        if let Ok(mut m) = self.cache.bases.lock() {
+        if cacheable && let Ok(mut m) = self.cache.bases.lock() {
             m.insert(dir.canonical.clone(), base.clone());
         }
         Ok(base)
@@ -322,8 +353,12 @@ impl Builder<'_> {
         expect: Expect,
         span: &Span,
     ) -> Result<(Accumulator, Kustomization)> {
+        let top = self.stack.is_empty();
         self.enter(dir, span)?;
         let (_, kust) = self.load_kustomization(dir, span)?;
+        if top {
+            self.meta = BuildMeta::of(&kust);
+        }
         if expect == Expect::Kustomization && kust.kind == KustKind::Component {
             return Err(Error::new(
                 span.clone(),
@@ -350,13 +385,23 @@ impl Builder<'_> {
         for (entry, span) in entries {
             let loc = self.loader.resolve(dir, dir, entry, &span)?;
             if loc.path.is_dir() {
-                let base = self.base(&loc, &span)?;
+                let outer = self.origin_path.clone();
+                self.origin_path = buildmeta::join(&outer, entry);
+                let base = self.base(&loc, &span);
+                self.origin_path = outer;
+                let base = base?;
                 acc.config.merge(base.config.clone(), &span)?;
                 self.warnings.extend(base.warnings.iter().cloned());
                 acc.append(base.resources.clone(), &span)?;
             } else {
                 let bytes = self.loader.read(&loc, &span)?;
-                let res = parse_resources(&bytes, &loc.display)?;
+                let mut res = parse_resources(&bytes, &loc.display)?;
+                if self.meta.tracking() {
+                    let origin = buildmeta::file_origin(&buildmeta::join(&self.origin_path, entry));
+                    for r in &mut res {
+                        buildmeta::set_origin(r, origin.clone());
+                    }
+                }
                 acc.append(res, &span)?;
             }
         }
@@ -377,7 +422,7 @@ impl Builder<'_> {
         let mut own = super::defaults::defaults();
         own.merge(custom, &kust.field_span("configurations"))?;
         acc.config.merge(own, &kust.field_span("configurations"))?;
-        for field in ["openapi", "buildMetadata"] {
+        for field in ["openapi"] {
             if let Some(n) = kust.field(field) {
                 return Err(Error::new(
                     kust.span_of(n),
@@ -393,6 +438,18 @@ impl Builder<'_> {
         }
         // 3. generators, then builtin generator plugins.
         generators::run(self.loader, dir, kust, acc)?;
+        let configured_in = buildmeta::join(
+            &self.origin_path,
+            kust.file.rsplit('/').next().unwrap_or("kustomization.yaml"),
+        );
+        if self.meta.tracking() {
+            for (kind, generator) in [
+                ("ConfigMap", "ConfigMapGenerator"),
+                ("Secret", "SecretGenerator"),
+            ] {
+                buildmeta::generated(&mut acc.resources, &configured_in, kind, generator);
+            }
+        }
         for cfg in self.plugin_configs(dir, kust, "generators")? {
             plugins::generate(self.loader, dir, &cfg, acc)?;
         }
@@ -407,6 +464,8 @@ impl Builder<'_> {
             }
             self.enter(&loc, &span)?;
             let (_, comp) = self.load_kustomization(&loc, &span)?;
+            let outer = self.origin_path.clone();
+            self.origin_path = buildmeta::join(&outer, entry);
             if comp.kind != KustKind::Component {
                 return Err(Error::new(
                     span,
@@ -416,7 +475,9 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            self.run(&loc, &comp, acc)?;
+            let ran = self.run(&loc, &comp, acc);
+            self.origin_path = outer;
+            ran?;
             self.stack.pop();
         }
         // 5. built-in transformers in kustomize's fixed order.
@@ -436,6 +497,11 @@ impl Builder<'_> {
                 kust.span_of(n),
                 "vars: is not supported yet; use replacements",
             ));
+        }
+        if self.meta.tracking() {
+            for kind in buildmeta::transformer_kinds(kust) {
+                buildmeta::transformed(&mut acc.resources, &configured_in, kind);
+            }
         }
         // 6. builtin transformer plugins, after all of the above.
         for cfg in self.plugin_configs(dir, kust, "transformers")? {

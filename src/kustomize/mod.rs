@@ -5,6 +5,7 @@
 //! remember where each of their nodes was written.
 
 mod build;
+pub mod buildmeta;
 pub mod config;
 pub mod defaults;
 pub mod fieldspec;
