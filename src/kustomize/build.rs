@@ -189,6 +189,14 @@ fn annotations_as_strings(node: &mut yaml::Node) {
     }
 }
 
+/// The name of a kustomization's file (`kustomization.yaml`, `.yml` or `Kustomization`).
+fn kust_file_name(kust: &Kustomization) -> &str {
+    kust.file
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("kustomization.yaml")
+}
+
 /// What kind of kustomization a directory must hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Expect {
@@ -438,10 +446,7 @@ impl Builder<'_> {
         }
         // 3. generators, then builtin generator plugins.
         generators::run(self.loader, dir, kust, acc)?;
-        let configured_in = buildmeta::join(
-            &self.origin_path,
-            kust.file.rsplit('/').next().unwrap_or("kustomization.yaml"),
-        );
+        let configured_in = buildmeta::join(&self.origin_path, kust_file_name(kust));
         if self.meta.tracking() {
             for (kind, generator) in [
                 ("ConfigMap", "ConfigMapGenerator"),
@@ -452,6 +457,9 @@ impl Builder<'_> {
         }
         for cfg in self.plugin_configs(dir, kust, "generators")? {
             plugins::generate(self.loader, dir, &cfg, acc)?;
+            if self.meta.tracking() {
+                buildmeta::plugin_ran(&mut acc.resources, &cfg.origin_path, &cfg.res, false);
+            }
         }
         // 4. components, into this same accumulator.
         for (entry, span) in kust.string_list("components")? {
@@ -506,6 +514,9 @@ impl Builder<'_> {
         // 6. builtin transformer plugins, after all of the above.
         for cfg in self.plugin_configs(dir, kust, "transformers")? {
             plugins::transform(self.loader, dir, &cfg, acc)?;
+            if self.meta.tracking() {
+                buildmeta::plugin_ran(&mut acc.resources, &cfg.origin_path, &cfg.res, true);
+            }
         }
         Ok(())
     }
@@ -527,10 +538,12 @@ impl Builder<'_> {
                 && let Ok(res) = parse_resources(entry.as_bytes(), &kust.file)
                 && !res.is_empty()
             {
+                let at = buildmeta::join(&self.origin_path, kust_file_name(kust));
                 out.extend(res.into_iter().map(|res| PluginConfig {
                     res,
                     file: kust.file.clone(),
                     source: kust.source.clone(),
+                    origin_path: at.clone(),
                 }));
                 continue;
             }
@@ -538,12 +551,16 @@ impl Builder<'_> {
         }
         for (entry, span) in paths {
             let loc = self.loader.resolve(dir, dir, entry, &span)?;
+            let at = buildmeta::join(&self.origin_path, entry);
             if loc.path.is_dir() {
-                let base = self.base(&loc, &span)?;
-                out.extend(base.resources.iter().map(|res| PluginConfig {
+                let outer = std::mem::replace(&mut self.origin_path, at.clone());
+                let base = self.base(&loc, &span);
+                self.origin_path = outer;
+                out.extend(base?.resources.iter().map(|res| PluginConfig {
                     res: res.clone(),
                     file: res.origin.file.to_string(),
                     source: "".into(),
+                    origin_path: buildmeta::config_path(res, at.clone()),
                 }));
             } else {
                 let bytes = self.loader.read(&loc, &span)?;
@@ -553,6 +570,7 @@ impl Builder<'_> {
                         res,
                         file: loc.display.clone(),
                         source: source.clone(),
+                        origin_path: at.clone(),
                     });
                 }
             }

@@ -71,9 +71,68 @@ pub fn file_origin(path: &str) -> String {
 
 /// The origin of something a builtin plugin made or did, configured in `configured_in`.
 fn plugin_origin(configured_in: &str, kind: &str, indent: &str) -> String {
-    format!(
+    config_origin(configured_in, kind, "", "", indent)
+}
+
+/// The origin of something a plugin configuration (`generators:`/`transformers:`) made or did.
+fn config_origin(configured_in: &str, kind: &str, name: &str, ns: &str, indent: &str) -> String {
+    let mut out = format!(
         "configuredIn: {configured_in}\n{indent}configuredBy:\n{indent}  apiVersion: builtin\n{indent}  kind: {kind}\n"
-    )
+    );
+    if !name.is_empty() {
+        out.push_str(&format!("{indent}  name: {name}\n"));
+    }
+    if !ns.is_empty() {
+        out.push_str(&format!("{indent}  namespace: {ns}\n"));
+    }
+    out
+}
+
+/// Where a plugin configuration was written, as its origin path: from its own origin
+/// annotation when it has one.
+pub fn config_path(config: &Resource, fallback: String) -> String {
+    config
+        .node
+        .str_at(&["metadata", "annotations", ORIGIN])
+        .and_then(|o| o.strip_prefix("path: "))
+        .map(|p| p.trim_end().to_string())
+        .unwrap_or(fallback)
+}
+
+/// Records that the plugin configured by `config` (read at `configured_in`) ran: a generator
+/// gives its origin to what it made; a transformer is added to every resource's list.
+pub fn plugin_ran(
+    resources: &mut [Resource],
+    configured_in: &str,
+    config: &Resource,
+    transformer: bool,
+) {
+    let kind = config.gvk().kind;
+    let (name, ns) = (config.name().to_string(), config.namespace().to_string());
+    for r in resources.iter_mut() {
+        if !has_origin(r) {
+            set_origin(r, config_origin(configured_in, &kind, &name, &ns, ""));
+        } else if transformer {
+            let entry = format!(
+                "- {}",
+                config_origin(configured_in, &kind, &name, &ns, "  ")
+            );
+            push_transformation(r, entry);
+        }
+    }
+}
+
+fn push_transformation(r: &mut Resource, entry: String) {
+    let span = r.node.span.clone();
+    if let Some(a) = annotations(r) {
+        let mut text = a
+            .get(TRANSFORMATIONS)
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string();
+        text.push_str(&entry);
+        a.insert(TRANSFORMATIONS, Node::spanned(Value::Str(text), span));
+    }
 }
 
 fn annotations(r: &mut Resource) -> Option<&mut Mapping> {
@@ -122,17 +181,7 @@ pub fn transformed(resources: &mut [Resource], configured_in: &str, kind: &str) 
             set_origin(r, plugin_origin(configured_in, kind, ""));
             continue;
         }
-        let entry = format!("- {}", plugin_origin(configured_in, kind, "  "));
-        let span = r.node.span.clone();
-        if let Some(a) = annotations(r) {
-            let mut text = a
-                .get(TRANSFORMATIONS)
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_string();
-            text.push_str(&entry);
-            a.insert(TRANSFORMATIONS, Node::spanned(Value::Str(text), span));
-        }
+        push_transformation(r, format!("- {}", plugin_origin(configured_in, kind, "  ")));
     }
 }
 

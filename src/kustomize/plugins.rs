@@ -27,6 +27,8 @@ pub(crate) struct PluginConfig {
     pub(crate) file: String,
     /// That file's text.
     pub(crate) source: Arc<str>,
+    /// Where it was configured, as kustomize's origin path (for build metadata).
+    pub(crate) origin_path: String,
 }
 
 impl PluginConfig {
@@ -168,8 +170,12 @@ pub(crate) fn generate(
             }
         }
     }
+    // A top-level name or namespace wins over the one in metadata.
     for key in ["name", "namespace"] {
-        if let Some(n) = cfg.res.node.get_path(&["metadata", key]) {
+        let top = cfg
+            .get(key)
+            .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+        if let Some(n) = top.or_else(|| cfg.res.node.get_path(&["metadata", key])) {
             entry.insert(key, n.clone());
         }
     }
