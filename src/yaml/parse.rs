@@ -84,6 +84,105 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], display: &str) -> Result<&'a str> {
 
 /// Parses every document of `text`. An empty or comment-only document gives a `null` node.
 pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) -> Result<Vec<Node>> {
+    // go-yaml accepts continuation lines of a quoted scalar at any indentation; saphyr wants
+    // them indented past the enclosing block. Their leading blanks are not part of the value,
+    // so indenting them changes nothing but saphyr's mind.
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for _ in 0..10_000 {
+        match parse_once(&text, display, profile, limits) {
+            Err(Retry::QuotedIndent { line, col }) => match indent_quoted(&text, line, col) {
+                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                None => return Err(quoted_indent_error(display, line, col)),
+            },
+            Err(Retry::Fail(e)) => return Err(e),
+            Ok(docs) => return Ok(docs),
+        }
+    }
+    Err(Error::new(
+        Span::file(display.into()),
+        "invalid YAML: too many badly indented quoted scalars",
+    ))
+}
+
+enum Retry {
+    /// saphyr refused a quoted scalar's indentation; its opening quote is at this 1-based
+    /// line and 0-based character column.
+    QuotedIndent {
+        line: usize,
+        col: usize,
+    },
+    Fail(Error),
+}
+
+fn quoted_indent_error(display: &str, line: usize, col: usize) -> Error {
+    Error::new(
+        Span::new(display.into(), line as u32, col as u32 + 1),
+        "invalid YAML: invalid indentation in quoted scalar",
+    )
+}
+
+/// Indents every continuation line of the quoted scalar opening at `line`:`col` past the
+/// opening quote. `None` when there is no quoted scalar there.
+fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
+    let start_line = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum::<usize>();
+    let rest = &text[start_line..];
+    let quote_at = start_line + rest.char_indices().nth(col).map(|(i, _)| i)?;
+    let quote = text[quote_at..].chars().next()?;
+    if quote != '\'' && quote != '"' {
+        return None;
+    }
+    let pad = " ".repeat(col + 1);
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(&text[..=quote_at]);
+    let mut chars = text[quote_at + 1..].char_indices().peekable();
+    let mut end = text.len();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                out.push(c);
+                if let Some((_, n)) = chars.next() {
+                    out.push(n);
+                    if n == '\n' {
+                        out.push_str(&pad);
+                    }
+                }
+            }
+            '\'' if quote == '\'' => {
+                out.push(c);
+                if chars.peek().is_some_and(|&(_, n)| n == '\'') {
+                    chars.next();
+                    out.push('\'');
+                } else {
+                    end = quote_at + 1 + i + 1;
+                    break;
+                }
+            }
+            '"' if quote == '"' => {
+                out.push(c);
+                end = quote_at + 1 + i + 1;
+                break;
+            }
+            '\n' => {
+                out.push(c);
+                out.push_str(&pad);
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push_str(&text[end.min(text.len())..]);
+    Some(out)
+}
+
+fn parse_once(
+    text: &str,
+    display: &str,
+    profile: Profile,
+    limits: Limits,
+) -> std::result::Result<Vec<Node>, Retry> {
     let file: Arc<str> = display.into();
     let mut b = Builder {
         file: file.clone(),
@@ -100,12 +199,18 @@ pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) ->
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| {
             let m = e.marker();
-            Error::new(
+            if e.info() == "invalid indentation in quoted scalar" {
+                return Retry::QuotedIndent {
+                    line: m.line(),
+                    col: m.col(),
+                };
+            }
+            Retry::Fail(Error::new(
                 Span::new(file.clone(), m.line() as u32, m.col() as u32 + 1),
                 format!("invalid YAML: {}", e.info()),
-            )
+            ))
         })?;
-        b.event(ev, span)?;
+        b.event(ev, span).map_err(Retry::Fail)?;
     }
     Ok(b.docs)
 }
@@ -602,6 +707,15 @@ mod tests {
         .unwrap();
         assert_eq!(docs[0].str_at(&["a"]), Some("x\n\n y"));
         assert_eq!(docs[0].str_at(&["b"]), Some("x\n y"));
+    }
+
+    #[test]
+    fn quoted_scalars_continue_at_any_indentation() {
+        let docs =
+            parse("a:\n  b: 'one\n  two'\n  c: \"x\n y\\\n   z\"\n  d: 'it''s\nok'\n").unwrap();
+        assert_eq!(docs[0].str_at(&["a", "b"]), Some("one two"));
+        assert_eq!(docs[0].str_at(&["a", "c"]), Some("x yz"));
+        assert_eq!(docs[0].str_at(&["a", "d"]), Some("it's ok"));
     }
 
     #[test]
