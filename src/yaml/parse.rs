@@ -104,6 +104,17 @@ pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) ->
     ))
 }
 
+/// What a mapping key spelled `<<` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MergeKey {
+    /// Not `<<`.
+    No,
+    /// A plain `<<`: a merge key.
+    Merge,
+    /// A quoted or tagged `<<`: an ordinary key to YAML.
+    Quoted,
+}
+
 enum Retry {
     /// saphyr refused a quoted scalar's indentation; its opening quote is at this 1-based
     /// line and 0-based character column.
@@ -192,6 +203,7 @@ fn parse_once(
         anchors: HashMap::new(),
         docs: Vec::new(),
         alias_nodes: 0,
+        plain_key: false,
         unterminated_end: (!text.ends_with('\n') && !text.ends_with('\r'))
             .then(|| text.chars().count()),
     };
@@ -224,6 +236,8 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     docs: Vec<Node>,
     alias_nodes: usize,
+    /// Whether the scalar being pushed was plain and untagged (a `<<` key then merges).
+    plain_key: bool,
     /// The text's length in characters when its last line has no line break: a block scalar
     /// ending there has no final line break to keep (saphyr adds one; go-yaml does not).
     unterminated_end: Option<usize>,
@@ -243,6 +257,8 @@ enum Frame {
         size: usize,
         /// The key read, waiting for its value.
         key: Option<(String, Span)>,
+        /// What the pending key is when it reads `<<`.
+        merge_key: MergeKey,
         /// Merge sources (`<<`) in order; applied when the mapping ends.
         merges: Vec<Node>,
         /// Line of each explicit key, for duplicate-key errors.
@@ -283,7 +299,10 @@ impl Builder {
                 if anchor != 0 {
                     self.anchors.insert(anchor, (node.clone(), 1));
                 }
-                self.push(node, 1, Some(text.into_owned()))?;
+                self.plain_key = style == ScalarStyle::Plain && tag.is_none();
+                let pushed = self.push(node, 1, Some(text.into_owned()));
+                self.plain_key = false;
+                pushed?;
             }
             Event::Alias(id) => {
                 let Some((node, size)) = self.anchors.get(&id).cloned() else {
@@ -322,6 +341,7 @@ impl Builder {
                     anchor,
                     size: 1,
                     key: None,
+                    merge_key: MergeKey::No,
                     merges: Vec::new(),
                     lines: HashMap::new(),
                 });
@@ -423,6 +443,7 @@ impl Builder {
     /// source text, used when the node is a mapping key.
     fn push(&mut self, node: Node, size: usize, key_text: Option<String>) -> Result<()> {
         let allow_dups = self.limits.allow_duplicate_keys;
+        let profile = self.profile;
         match self.stack.last_mut() {
             None => {
                 self.docs.push(node);
@@ -439,6 +460,7 @@ impl Builder {
                 merges,
                 lines,
                 size: s,
+                merge_key,
                 ..
             }) => {
                 *s += size;
@@ -451,13 +473,29 @@ impl Builder {
                                 format!("a {} cannot be a mapping key", node.type_name()),
                             ));
                         };
+                        *merge_key = match (text == "<<", self.plain_key) {
+                            (false, _) => MergeKey::No,
+                            (true, true) => MergeKey::Merge,
+                            (true, false) => MergeKey::Quoted,
+                        };
                         *key = Some((text, span));
                         Ok(())
                     }
                     Some((k, kspan)) => {
-                        if k == "<<" && node.as_str().is_none() {
-                            merges.push(node);
-                            return Ok(());
+                        match merge_key {
+                            MergeKey::Merge => {
+                                if !matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+                                    return Err(Error::new(
+                                        node.span.clone().unwrap_or(kspan),
+                                        "map merge requires map or sequence of maps as the value",
+                                    ));
+                                }
+                                merges.push(node);
+                                return Ok(());
+                            }
+                            // kustomize drops a quoted or tagged `<<` key with its value.
+                            MergeKey::Quoted if profile == Profile::Kustomize => return Ok(()),
+                            _ => {}
                         }
                         if allow_dups && lines.contains_key(&k) {
                             map.remove(&k);
@@ -547,13 +585,14 @@ fn apply_merges(map: &mut Mapping, merges: Vec<Node>) -> Result<()> {
         let sources: Vec<Node> = match source.value {
             Value::Map(_) => vec![source],
             Value::Seq(items) => items,
-            _ => unreachable!("scalars are not collected as merge sources"),
+            // Only mappings and sequences are collected as merge sources.
+            _ => continue,
         };
         for s in sources {
             let Value::Map(m) = s.value else {
                 return Err(Error::new(
                     span.clone().expect("parsed nodes have spans"),
-                    "merge key << needs a mapping or a sequence of mappings",
+                    "map merge requires map or sequence of maps as the value",
                 ));
             };
             for e in m.entries() {
