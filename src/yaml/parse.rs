@@ -493,8 +493,13 @@ impl Builder {
                                 merges.push(node);
                                 return Ok(());
                             }
-                            // kustomize drops a quoted or tagged `<<` key with its value.
-                            MergeKey::Quoted if profile == Profile::Kustomize => return Ok(()),
+                            // kustomize drops a quoted or tagged `<<` key with its value,
+                            // unless a merge key came before it in the mapping.
+                            MergeKey::Quoted
+                                if profile == Profile::Kustomize && merges.is_empty() =>
+                            {
+                                return Ok(());
+                            }
                             _ => {}
                         }
                         if allow_dups && lines.contains_key(&k) {
