@@ -438,12 +438,20 @@ impl Builder<'_> {
                 ));
             }
         }
-        if let Some(n) = kust.field("crds") {
-            return Err(Error::new(
-                kust.span_of(n),
-                "crds: is not supported yet: describe custom name references with configurations:",
-            ));
+        // kustomize merges the custom types' field specs after this kustomization's own.
+        let mut crd_config = TransformerConfig::default();
+        for (entry, span) in kust.string_list("crds")? {
+            let loc = self.loader.resolve(dir, dir, entry, &span)?;
+            let bytes = self.loader.read(&loc, &span)?;
+            for doc in
+                yaml::parse_file(&bytes, &loc.display, Profile::Kubernetes, Limits::default())?
+            {
+                if !doc.is_null() {
+                    crd_config.merge(super::crds::config_from_crds(&doc, &span)?, &span)?;
+                }
+            }
         }
+        acc.config.merge(crd_config, &kust.field_span("crds"))?;
         // 3. generators, then builtin generator plugins.
         generators::run(self.loader, dir, kust, acc)?;
         let configured_in = buildmeta::join(&self.origin_path, kust_file_name(kust));

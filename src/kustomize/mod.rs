@@ -7,6 +7,7 @@
 mod build;
 pub mod buildmeta;
 pub mod config;
+pub mod crds;
 pub mod defaults;
 pub mod fieldspec;
 pub mod generator;
