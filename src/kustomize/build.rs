@@ -189,6 +189,22 @@ fn annotations_as_strings(node: &mut yaml::Node) {
     }
 }
 
+/// Gives a node and everything below it the span `at`.
+fn respan(node: &mut yaml::Node, at: &Span) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        n.span = Some(at.clone());
+        match &mut n.value {
+            yaml::Value::Seq(items) => stack.extend(items.iter_mut()),
+            yaml::Value::Map(m) => stack.extend(m.entries_mut().iter_mut().map(|e| {
+                e.key_span = Some(at.clone());
+                &mut e.value
+            })),
+            _ => {}
+        }
+    }
+}
+
 /// The name of a kustomization's file (`kustomization.yaml`, `.yml` or `Kustomization`).
 fn kust_file_name(kust: &Kustomization) -> &str {
     kust.file
@@ -547,7 +563,13 @@ impl Builder<'_> {
                 && !res.is_empty()
             {
                 let at = buildmeta::join(&self.origin_path, kust_file_name(kust));
-                out.extend(res.into_iter().map(|res| PluginConfig {
+                // Spans inside the entry count from its own first line; point at the entry.
+                let res = res.into_iter().map(|mut r| {
+                    respan(&mut r.node, &span);
+                    r.origin = span.clone();
+                    r
+                });
+                out.extend(res.map(|res| PluginConfig {
                     res,
                     file: kust.file.clone(),
                     source: kust.source.clone(),
