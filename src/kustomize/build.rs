@@ -189,6 +189,28 @@ fn annotations_as_strings(node: &mut yaml::Node) {
     }
 }
 
+/// `openapi:` naming kustomize's own schema (`version: v1.21.2`, the one its merge keys come
+/// from) changes nothing; another version is refused as kustomize refuses it, and a schema
+/// file (`path:`) is not supported.
+fn openapi_is_builtin(n: &yaml::Node, at: &Span) -> Result<()> {
+    let Some(m) = n.as_map() else {
+        return Err(Error::new(at.clone(), "openapi must be a mapping"));
+    };
+    if m.get("path").is_some() {
+        return Err(Error::new(
+            at.clone(),
+            "openapi: a custom schema (path:) is not supported yet",
+        ));
+    }
+    match m.get("version").and_then(yaml::Node::as_str) {
+        None | Some("v1.21.2") => Ok(()),
+        Some(_) => Err(Error::new(
+            at.clone(),
+            "the specified OpenAPI version is not built in",
+        )),
+    }
+}
+
 /// Gives a node and everything below it the span `at`.
 fn respan(node: &mut yaml::Node, at: &Span) {
     let mut stack = vec![node];
@@ -446,13 +468,8 @@ impl Builder<'_> {
         let mut own = super::defaults::defaults();
         own.merge(custom, &kust.field_span("configurations"))?;
         acc.config.merge(own, &kust.field_span("configurations"))?;
-        for field in ["openapi"] {
-            if let Some(n) = kust.field(field) {
-                return Err(Error::new(
-                    kust.span_of(n),
-                    format!("{field}: is not supported yet"),
-                ));
-            }
+        if let Some(n) = kust.field("openapi") {
+            openapi_is_builtin(n, &kust.span_of(n))?;
         }
         // kustomize merges the custom types' field specs after this kustomization's own.
         let mut crd_config = TransformerConfig::default();
