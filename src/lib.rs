@@ -14,4 +14,5 @@ pub mod resource;
 pub mod rules;
 pub mod run;
 pub mod schema;
+pub mod validate;
 pub mod yaml;

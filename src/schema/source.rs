@@ -30,6 +30,12 @@ impl SchemaError {
 pub trait SchemaSource: Send + Sync {
     /// The bytes at `location`, or `None` when it does not exist.
     fn get(&self, location: &str) -> Result<Option<Vec<u8>>, SchemaError>;
+
+    /// After `get` answered `None`: why the location could not be asked at all (e.g. "offline
+    /// and not cached"), as opposed to "asked, and it does not exist" (`None`, the default).
+    fn unavailable(&self, _location: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Reads local files only; any `http(s)://` location is reported as unavailable offline.
