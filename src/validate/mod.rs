@@ -173,6 +173,33 @@ fn check_schema(
     diags
 }
 
+/// Registers every CustomResourceDefinition among `resources` with `registry`, so the kinds
+/// they define validate against them. A CRD that cannot be converted is a warning at its `kind`.
+pub fn add_crds<'a>(
+    registry: &Registry,
+    resources: impl IntoIterator<Item = &'a Resource>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for r in resources {
+        let gvk = r.gvk();
+        if gvk.kind != "CustomResourceDefinition" || gvk.group != "apiextensions.k8s.io" {
+            continue;
+        }
+        if let Err(e) = registry.add_crd(&r.node) {
+            let span = r.node.get_path(&["kind"]).and_then(|n| n.span.clone());
+            out.push(
+                Diagnostic::warning(
+                    "schema/missing",
+                    format!("CRD not usable as a schema: {e}"),
+                    span,
+                )
+                .with_resource(r.id()),
+            );
+        }
+    }
+    out
+}
+
 /// Removes the fields a `--skip-json-path` entry names, when it applies to `gvk`.
 fn remove_json_path(node: &mut Node, gvk: &Gvk, spec: &str) {
     let (prefix, pointer) = match spec.find(":/") {
