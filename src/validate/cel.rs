@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use cel::extractors::This;
 use cel::{Context, Env, ExecutionError, Program, Value as Cel};
 use serde_json::Value as Json;
 
@@ -127,6 +128,7 @@ impl CelTree {
         }
         if !self.rules.is_empty() {
             let mut ctx = Context::with_env(env().clone());
+            add_kubernetes_functions(&mut ctx);
             ctx.add_variable_from_value("self", to_cel(value));
             for r in &self.rules {
                 let at = match &r.field_path {
@@ -192,6 +194,93 @@ impl CelTree {
             _ => {}
         }
     }
+}
+
+/// Kubernetes' own CEL libraries that cel-rust lacks: the list functions `isSorted`, `sum`,
+/// `min`, `max` and the regex functions `find`, `findAll`.
+fn add_kubernetes_functions(ctx: &mut Context<'_, '_>) {
+    let _ = ctx.add_function("isSorted", |This(list): This<Arc<Vec<Cel>>>| {
+        list.windows(2)
+            .all(|w| w[0].partial_cmp(&w[1]).is_some_and(|o| o.is_le()))
+    });
+    let _ = ctx.add_function(
+        "sum",
+        |This(list): This<Arc<Vec<Cel>>>| -> Result<Cel, ExecutionError> {
+            let mut acc = Cel::Int(0);
+            for (i, v) in list.iter().enumerate() {
+                acc = match (i, &acc, v) {
+                    (0, _, v) => v.clone(),
+                    (_, Cel::Int(a), Cel::Int(b)) => {
+                        Cel::Int(a.checked_add(*b).ok_or_else(|| {
+                            ExecutionError::function_error("sum", "integer overflow")
+                        })?)
+                    }
+                    (_, Cel::UInt(a), Cel::UInt(b)) => {
+                        Cel::UInt(a.checked_add(*b).ok_or_else(|| {
+                            ExecutionError::function_error("sum", "integer overflow")
+                        })?)
+                    }
+                    (_, Cel::Float(a), Cel::Float(b)) => Cel::Float(a + b),
+                    _ => {
+                        return Err(ExecutionError::function_error(
+                            "sum",
+                            "list elements must be numbers of one type",
+                        ));
+                    }
+                };
+            }
+            Ok(acc)
+        },
+    );
+    for (name, want_less) in [("min", true), ("max", false)] {
+        let _ = ctx.add_function(
+            name,
+            move |This(list): This<Arc<Vec<Cel>>>| -> Result<Cel, ExecutionError> {
+                let mut best: Option<&Cel> = None;
+                for v in list.iter() {
+                    best = match best {
+                        None => Some(v),
+                        Some(b) => match v.partial_cmp(b) {
+                            Some(o) if o.is_lt() == want_less && o.is_ne() => Some(v),
+                            Some(_) => Some(b),
+                            None => {
+                                return Err(ExecutionError::function_error(
+                                    name,
+                                    "elements are not comparable",
+                                ));
+                            }
+                        },
+                    };
+                }
+                best.cloned()
+                    .ok_or_else(|| ExecutionError::function_error(name, "empty list"))
+            },
+        );
+    }
+    let _ = ctx.add_function(
+        "find",
+        |This(s): This<Arc<String>>, re: Arc<String>| -> Result<Cel, ExecutionError> {
+            let re = regex::Regex::new(&re)
+                .map_err(|e| ExecutionError::function_error("find", e.to_string()))?;
+            Ok(Cel::String(Arc::new(
+                re.find(&s)
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default(),
+            )))
+        },
+    );
+    let _ = ctx.add_function(
+        "findAll",
+        |This(s): This<Arc<String>>, re: Arc<String>| -> Result<Cel, ExecutionError> {
+            let re = regex::Regex::new(&re)
+                .map_err(|e| ExecutionError::function_error("findAll", e.to_string()))?;
+            Ok(Cel::List(Arc::new(
+                re.find_iter(&s)
+                    .map(|m| Cel::String(Arc::new(m.as_str().to_string())))
+                    .collect(),
+            )))
+        },
+    );
 }
 
 /// `.spec.foo['bar']` → `/spec/foo/bar` (fieldPath is relative to the rule's value).
@@ -331,5 +420,19 @@ mod tests {
         assert!(!f[0].unevaluable && f[0].message.starts_with("type must be x"));
         assert!(f[1].unevaluable);
         assert_eq!(f[1].pointer, "/spec/items/0");
+    }
+
+    #[test]
+    fn kubernetes_library_functions() {
+        let t = tree(json!([
+            {"rule": "self.items.map(i, i.name).isSorted()", "message": "sorted"},
+            {"rule": "[1, 2, 3].sum() == 6 && [3, 1].min() == 1 && ['a', 'b'].max() == 'b'", "message": "lists"},
+            {"rule": "self.provider.find('[a-z]+') == 'aws' && 'a1b2'.findAll('[0-9]').size() == 2", "message": "regex"},
+            {"rule": "self.provider.startsWith('a') && self.provider.lowerAscii().matches('^aws$')", "message": "strings"}
+        ]));
+        let ok = json!({"spec": {"provider": "aws", "items": [{"name": "a"}, {"name": "b"}]}});
+        assert_eq!(t.check(&ok), vec![]);
+        let bad = json!({"spec": {"provider": "aws", "items": [{"name": "b"}, {"name": "a"}]}});
+        assert_eq!(t.check(&bad).len(), 1);
     }
 }

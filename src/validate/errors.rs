@@ -1,7 +1,7 @@
 //! From a JSON Schema error to findings at the place in the YAML that caused them.
 
 use jsonschema::ValidationError;
-use jsonschema::error::ValidationErrorKind as K;
+use jsonschema::error::{TypeKind, ValidationErrorKind as K};
 use serde_json::Value as Json;
 
 use super::json::{escape_token, key_span_of, locate, pointer_tokens};
@@ -52,9 +52,15 @@ pub(super) fn diagnostics(err: &ValidationError<'_>, doc: &Node, sops: bool) -> 
                 })
                 .collect()
         }
-        K::Type { .. } => one(
+        K::Type { kind } => one(
             "schema/type",
-            format!("{}: {err}", describe(&pointer, instance)),
+            format!(
+                "{}: got {} {}, want {}",
+                field(&pointer),
+                json_type(instance),
+                preview(instance),
+                type_names(kind)
+            ),
             at.value_span(),
         ),
         K::OneOfNotValid { context } | K::AnyOf { context }
@@ -66,9 +72,10 @@ pub(super) fn diagnostics(err: &ValidationError<'_>, doc: &Node, sops: bool) -> 
             one(
                 "schema/type",
                 format!(
-                    "{}: got {}, want {}",
-                    describe(&pointer, instance),
+                    "{}: got {} {}, want {}",
+                    field(&pointer),
                     json_type(instance),
+                    preview(instance),
                     alternatives(context)
                 ),
                 at.value_span(),
@@ -83,9 +90,9 @@ pub(super) fn diagnostics(err: &ValidationError<'_>, doc: &Node, sops: bool) -> 
             )
         }
         K::Enum { .. } | K::Constant { .. } => one("schema/enum", err.to_string(), at.value_span()),
-        K::Pattern { .. } => one(
+        K::Pattern { pattern } => one(
             "schema/pattern",
-            format!("{}: {err}", field(&pointer)),
+            format!("{}: {err}{}", field(&pointer), pattern_hint(pattern)),
             at.value_span(),
         ),
         K::Format { .. } => one(
@@ -109,15 +116,7 @@ fn alternatives(context: &[Vec<ValidationError<'static>>]) -> String {
     for branch in context {
         for e in branch {
             if let K::Type { kind } = e.kind() {
-                let t = match kind {
-                    jsonschema::error::TypeKind::Single(t) => t.to_string(),
-                    jsonschema::error::TypeKind::Multiple(set) => set
-                        .iter()
-                        .map(|t| t.to_string())
-                        .filter(|t| t != "null")
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                };
+                let t = type_names(kind);
                 if !types.contains(&t) {
                     types.push(t);
                 }
@@ -127,12 +126,69 @@ fn alternatives(context: &[Vec<ValidationError<'static>>]) -> String {
     types.join(" or ")
 }
 
+/// The wanted types, without `null` (kubeconform's schemas allow it almost everywhere; saying
+/// so only distracts).
+fn type_names(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => t.to_string(),
+        TypeKind::Multiple(set) => {
+            let names: Vec<String> = set.iter().map(|t| t.to_string()).collect();
+            let some: Vec<&String> = names.iter().filter(|t| *t != "null").collect();
+            let list = if some.is_empty() {
+                names.iter().collect()
+            } else {
+                some
+            };
+            list.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        }
+    }
+}
+
+/// A short rendering of a value for messages.
+fn preview(v: &Json) -> String {
+    let text = match v {
+        Json::Object(_) => return "{…}".into(),
+        Json::Array(_) => return "[…]".into(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// Flux writes durations as patterns; say what they accept.
+fn pattern_hint(pattern: &str) -> &'static str {
+    if pattern.contains("(ms|s|m|h)") {
+        " (a duration such as 30s, 5m or 1h30m; units ms, s, m, h)"
+    } else if pattern.contains("(ms|s|m)") {
+        " (a duration such as 30s or 5m; units ms, s, m)"
+    } else {
+        ""
+    }
+}
+
 /// `spec.interval`-style name of a pointer, for messages.
 fn field(pointer: &str) -> String {
     if pointer.is_empty() {
         return "(root)".into();
     }
-    pointer_tokens(pointer).join(".")
+    let mut out = String::new();
+    for t in pointer_tokens(pointer) {
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{t}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&t);
+        }
+    }
+    out
 }
 
 fn where_(pointer: &str) -> String {
@@ -141,8 +197,4 @@ fn where_(pointer: &str) -> String {
     } else {
         format!(" in {}", field(pointer))
     }
-}
-
-fn describe(pointer: &str, _instance: &Json) -> String {
-    field(pointer)
 }
