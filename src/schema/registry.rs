@@ -63,7 +63,8 @@ impl Schema {
     /// Compiles `json` as kubeconform would: draft 4 when `$schema` names none (formats
     /// asserted, `duration` as Go or ISO 8601), 2020-12 for kubeconform's
     /// `http://json-schema.org/schema#` (formats not asserted), RE2-like patterns.
-    pub fn compile(json: Json, location: impl Into<String>) -> Result<Schema, String> {
+    pub fn compile(mut json: Json, location: impl Into<String>) -> Result<Schema, String> {
+        as_api_server_accepts(&mut json);
         let declared = json.get("$schema").and_then(Json::as_str).unwrap_or("");
         let (draft, formats) = draft_of(declared);
         let mut stripped;
@@ -97,6 +98,33 @@ impl Schema {
     /// The compiled validator.
     pub fn validator(&self) -> &jsonschema::Validator {
         &self.validator
+    }
+}
+
+/// Undoes what openapi2jsonschema gets wrong about CRD schemas, where kubeconform would
+/// report errors the API server never does: an object marked
+/// `x-kubernetes-preserve-unknown-fields` keeps unknown fields even when it lists
+/// `properties` (the converter closed it anyway), and `nullable: true` admits `null`.
+fn as_api_server_accepts(v: &mut Json) {
+    match v {
+        Json::Object(m) => {
+            if m.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true))
+                && m.get("additionalProperties") == Some(&Json::Bool(false))
+            {
+                m.remove("additionalProperties");
+            }
+            if m.get("nullable") == Some(&Json::Bool(true))
+                && let Some(Json::String(t)) = m.get("type")
+            {
+                let t = Json::Array(vec![Json::String(t.clone()), Json::String("null".into())]);
+                m.insert("type".into(), t);
+            }
+            for (_, child) in m.iter_mut() {
+                as_api_server_accepts(child);
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(as_api_server_accepts),
+        _ => {}
     }
 }
 

@@ -26,6 +26,7 @@ pub(super) fn open_parts(
     let props = root.get("properties").and_then(Json::as_object);
     if strict
         && !root.contains_key("additionalProperties")
+        && root.get("x-kubernetes-preserve-unknown-fields") != Some(&Json::Bool(true))
         && let (Some(props), Some(obj)) = (props, instance.as_object())
     {
         for k in obj.keys() {

@@ -213,3 +213,25 @@ fn registry_is_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Registry>();
 }
+
+#[test]
+fn preserved_unknown_fields_and_nullable_are_accepted_as_the_api_server_does() {
+    let s = Schema::compile(
+        serde_json::json!({"properties": {"spec": {
+            "type": "object",
+            "x-kubernetes-preserve-unknown-fields": true,
+            "properties": {"a": {"type": "string", "nullable": true}},
+            "additionalProperties": false
+        }}}),
+        "x",
+    )
+    .unwrap();
+    assert!(
+        s.validator()
+            .is_valid(&serde_json::json!({"spec": {"a": null, "b": 1}}))
+    );
+    assert!(
+        !s.validator()
+            .is_valid(&serde_json::json!({"spec": {"a": 1}}))
+    );
+}
