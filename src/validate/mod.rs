@@ -173,6 +173,22 @@ fn check_schema(
     diags
 }
 
+/// Validates every resource of one build (or file) in parallel; findings come back in resource
+/// order. The first schema source failure stops it.
+pub fn validate_all(
+    resources: &[Resource],
+    root: Option<&str>,
+    registry: &Registry,
+    opts: &ValidateOptions,
+) -> Result<Vec<Diagnostic>, SchemaError> {
+    use rayon::prelude::*;
+    let per: Vec<Vec<Diagnostic>> = resources
+        .par_iter()
+        .map(|r| validate_resource(r, root, registry, opts))
+        .collect::<Result<_, _>>()?;
+    Ok(per.into_iter().flatten().collect())
+}
+
 /// Registers every CustomResourceDefinition among `resources` with `registry`, so the kinds
 /// they define validate against them. A CRD that cannot be converted is a warning at its `kind`.
 pub fn add_crds<'a>(

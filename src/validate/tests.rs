@@ -187,3 +187,30 @@ fn metadata_rules() {
         ]
     );
 }
+
+#[test]
+fn parallel_validation_gives_the_sequential_findings() {
+    let (_tmp, reg) = setup();
+    let texts = [
+        format!("{HEAD}spec: {{size: x}}\n"),
+        format!("{HEAD}spec: {{size: 1, a: x}}\n"),
+        format!("{HEAD}spec: {{mode: z, b: y}}\n"),
+    ];
+    let resources: Vec<Resource> = texts
+        .iter()
+        .map(|t| {
+            let doc = parse_str(t, "w.yaml", Profile::Kubernetes, Limits::default())
+                .unwrap()
+                .remove(0);
+            Resource::new(doc, crate::yaml::Span::new("w.yaml".into(), 1, 1))
+        })
+        .collect();
+    let opts = ValidateOptions::default();
+    let seq: Vec<Diagnostic> = resources
+        .iter()
+        .flat_map(|r| validate_resource(r, None, &reg, &opts).unwrap())
+        .collect();
+    // `b: y` is a YAML 1.1 boolean to the API server: a type error.
+    assert_eq!(seq.len(), 5, "{seq:#?}");
+    assert_eq!(validate_all(&resources, None, &reg, &opts).unwrap(), seq);
+}
