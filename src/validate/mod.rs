@@ -40,6 +40,9 @@ pub struct ValidateOptions {
     pub skip_json_paths: Vec<String>,
     /// A kind with no schema is an error instead of a warning.
     pub require_schemas: bool,
+    /// Check only what kubeconform checks: the JSON Schema. No strict extras for open roots and
+    /// metadata, no metadata rules, no CEL (for the kubeconform drop-in).
+    pub schema_only: bool,
 }
 
 impl Default for ValidateOptions {
@@ -51,6 +54,7 @@ impl Default for ValidateOptions {
             reject: Vec::new(),
             skip_json_paths: Vec::new(),
             require_schemas: false,
+            schema_only: false,
         }
     }
 }
@@ -129,7 +133,9 @@ pub fn validate_resource(
             kind_span,
         )),
     }
-    diags.extend(metadata::check_metadata(&node, &gvk));
+    if !opts.schema_only {
+        diags.extend(metadata::check_metadata(&node, &gvk));
+    }
     Ok(finish(diags))
 }
 
@@ -143,6 +149,9 @@ fn check_schema(
     let mut diags = Vec::new();
     for err in schema.validator().iter_errors(&instance) {
         diags.extend(errors::diagnostics(&err, node, sops));
+    }
+    if opts.schema_only {
+        return diags;
     }
     diags.extend(strict::open_parts(
         node,

@@ -102,6 +102,18 @@ fn each_kind_of_error_at_its_place() {
 }
 
 #[test]
+fn schema_only_checks_what_kubeconform_checks() {
+    let text = format!(
+        "{HEAD}  labels: {{\"bad key\": x}}\n  lables: {{}}\nspecs: 1\nspec:\n  size: \"3\"\n"
+    );
+    let opts = ValidateOptions {
+        schema_only: true,
+        ..Default::default()
+    };
+    assert_eq!(check(&text, &opts), vec!["w.yaml:9:9 error schema/type"]);
+}
+
+#[test]
 fn skip_reject_and_missing_schemas() {
     let text = format!("{HEAD}spec: {{size: 1, a: x}}\n");
     assert_eq!(
