@@ -11,7 +11,21 @@ use crate::yaml::{Limits, Node, Profile, Span, parse_file};
 /// or `metadata.name` (nor `generateName`) is reported. A duplicate key or invalid YAML stops
 /// the file with one finding, as the API server's strict decoder would refuse it.
 pub fn read_documents(bytes: &[u8], display: &str) -> Vec<Result<Resource, Diagnostic>> {
-    let docs = match parse_file(bytes, display, Profile::Kubernetes, Limits::default()) {
+    read_documents_with(bytes, display, true)
+}
+
+/// [`read_documents`], with duplicate keys accepted (the later one wins) when `strict` is false,
+/// as kubeconform without `-strict` accepts them.
+pub fn read_documents_with(
+    bytes: &[u8],
+    display: &str,
+    strict: bool,
+) -> Vec<Result<Resource, Diagnostic>> {
+    let limits = Limits {
+        allow_duplicate_keys: !strict,
+        ..Limits::default()
+    };
+    let docs = match parse_file(bytes, display, Profile::Kubernetes, limits) {
         Ok(d) => d,
         Err(e) => {
             let rule = if e.message.starts_with("duplicate key") {
@@ -131,6 +145,9 @@ mod tests {
     fn duplicate_keys_are_rejected() {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n";
         assert_eq!(rules(text), vec!["yaml/duplicate-key f.yaml:5:3"]);
+        let lenient = read_documents_with(text.as_bytes(), "f.yaml", false);
+        assert_eq!(lenient.len(), 1);
+        assert_eq!(lenient[0].as_ref().unwrap().name(), "b");
         assert_eq!(rules("a: [\n"), vec!["yaml/invalid f.yaml:2:1"]);
     }
 }

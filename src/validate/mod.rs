@@ -16,7 +16,7 @@ mod strict;
 
 use std::sync::OnceLock;
 
-pub use documents::read_documents;
+pub use documents::{read_documents, read_documents_with};
 pub use json::node_to_json;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -83,6 +83,10 @@ pub fn validate_resource(
         .or_else(|| Some(res.origin.clone()));
     let finish = |mut diags: Vec<Diagnostic>| {
         for d in &mut diags {
+            // A node made without an origin still belongs to the document it is in.
+            if d.span.is_none() {
+                d.span = Some(res.origin.clone());
+            }
             d.resource = Some(id.clone());
             if let Some(r) = root {
                 d.roots = vec![r.to_string()];
