@@ -147,3 +147,32 @@ fn errors_set_by_overlay_patches_are_reported_in_the_patch() {
     let base = build(&repo.join("base"), &repo, &BuildOptions::default()).unwrap();
     assert!(actual(&base.resources, Some("base"), &reg).is_empty());
 }
+
+#[test]
+fn a_base_error_seen_by_two_overlays_is_reported_once() {
+    let Some(shared) = shared() else {
+        println!("SKIP: shared schemas not found (set FLUXVAL_SHARED)");
+        return;
+    };
+    let reg = registry(&shared);
+    let repo = fixtures().join("two-overlays");
+    let mut diags = Vec::new();
+    for overlay in ["staging", "production"] {
+        let b = build(&repo.join(overlay), &repo, &BuildOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        for r in &b.resources {
+            diags.extend(
+                validate_resource(r, Some(overlay), &reg, &ValidateOptions::default()).unwrap(),
+            );
+        }
+    }
+    assert_eq!(diags.len(), 2);
+    let diags = fluxval::diagnostic::dedupe(diags);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(
+        diags[0].roots,
+        vec!["production".to_string(), "staging".to_string()]
+    );
+    let got: BTreeSet<String> = diags.iter().map(show).collect();
+    assert_eq!(got, expected(&repo));
+}
