@@ -57,6 +57,42 @@ pub fn crd_schemas(crd: &Node) -> Result<Vec<(Gvk, Json)>, String> {
         .collect())
 }
 
+/// Every CRD in a YAML stream (a file or a download), as kubeconform-named schema files:
+/// `(file name, contents)` in document and version order, ready for `schemas import`.
+/// Documents of other kinds are ignored; a stream with no CRD at all is an error.
+pub fn import_crds(bytes: &[u8], display: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for crd in crd_documents(bytes, display)? {
+        for (gvk, schema) in crd_schemas(&crd)? {
+            out.push((crd_file_name(&gvk), to_schema_file(&schema)));
+        }
+    }
+    Ok(out)
+}
+
+/// The CustomResourceDefinition documents of a YAML stream; an error when there is none.
+pub fn crd_documents(bytes: &[u8], display: &str) -> Result<Vec<Node>, String> {
+    let docs = crate::yaml::parse_file(
+        bytes,
+        display,
+        crate::yaml::Profile::Kubernetes,
+        crate::yaml::Limits::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let crds: Vec<Node> = docs
+        .into_iter()
+        .filter(|d| {
+            d.str_at(&["kind"]) == Some("CustomResourceDefinition")
+                && d.str_at(&["apiVersion"])
+                    .is_some_and(|a| a.starts_with("apiextensions.k8s.io/"))
+        })
+        .collect();
+    if crds.is_empty() {
+        return Err(format!("{display}: no CustomResourceDefinition found"));
+    }
+    Ok(crds)
+}
+
 /// The kubeconform file name of a CRD version's schema (`helmrelease-helm-v2.json`).
 pub fn crd_file_name(gvk: &Gvk) -> String {
     schema_file_name(gvk)
@@ -191,6 +227,15 @@ spec:
                 .is_none()
         );
         assert!(to_schema_file(s).starts_with("{\n  \"type\": \"object\""));
+    }
+
+    #[test]
+    fn import_writes_kubeconform_named_files() {
+        let files = import_crds(CRD.as_bytes(), "crd.yaml").unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, "widget-example-v1.json");
+        assert!(!files[0].1.ends_with('\n'));
+        assert!(import_crds(b"apiVersion: v1\nkind: ConfigMap\n", "cm.yaml").is_err());
     }
 
     #[test]

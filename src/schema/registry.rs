@@ -315,6 +315,16 @@ impl Registry {
         Ok(added)
     }
 
+    /// Adds every CRD of a YAML stream (`--crd FILE|URL`). Errors when it holds none, or one
+    /// cannot be converted.
+    pub fn add_crd_documents(&self, bytes: &[u8], display: &str) -> Result<Vec<Gvk>, String> {
+        let mut added = Vec::new();
+        for crd in super::crd::crd_documents(bytes, display)? {
+            added.extend(self.add_crd(&crd).map_err(|e| format!("{display}: {e}"))?);
+        }
+        Ok(added)
+    }
+
     /// Adds a compiled schema for `gvk`, winning over every location.
     pub fn add_schema(&self, gvk: Gvk, schema: Schema) {
         if let Ok(mut crds) = self.crds.write() {
