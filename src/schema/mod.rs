@@ -3,6 +3,7 @@
 
 pub mod crd;
 pub mod location;
+pub mod re2;
 mod registry;
 mod source;
 

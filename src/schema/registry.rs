@@ -106,25 +106,43 @@ impl Schema {
 /// `x-kubernetes-preserve-unknown-fields` keeps unknown fields even when it lists
 /// `properties` (the converter closed it anyway), and `nullable: true` admits `null`.
 fn as_api_server_accepts(v: &mut Json) {
-    match v {
-        Json::Object(m) => {
-            if m.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true))
-                && m.get("additionalProperties") == Some(&Json::Bool(false))
-            {
-                m.remove("additionalProperties");
+    let Json::Object(m) = v else { return };
+    if m.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true))
+        && m.get("additionalProperties") == Some(&Json::Bool(false))
+    {
+        m.remove("additionalProperties");
+    }
+    if m.get("nullable") == Some(&Json::Bool(true))
+        && let Some(Json::String(t)) = m.get("type")
+    {
+        let t = Json::Array(vec![Json::String(t.clone()), Json::String("null".into())]);
+        m.insert("type".into(), t);
+    }
+    // Patterns are Go RE2; give them that meaning on the regex crate.
+    if let Some(Json::String(p)) = m.get_mut("pattern") {
+        *p = super::re2::re2_to_rust(p);
+    }
+    // Only subschemas: `default`, `enum` and the like hold values, left as written.
+    for (k, child) in m.iter_mut() {
+        match k.as_str() {
+            "properties" | "patternProperties" | "definitions" | "$defs" | "dependencies" => {
+                if let Json::Object(children) = child {
+                    children.values_mut().for_each(as_api_server_accepts);
+                }
             }
-            if m.get("nullable") == Some(&Json::Bool(true))
-                && let Some(Json::String(t)) = m.get("type")
-            {
-                let t = Json::Array(vec![Json::String(t.clone()), Json::String("null".into())]);
-                m.insert("type".into(), t);
-            }
-            for (_, child) in m.iter_mut() {
-                as_api_server_accepts(child);
-            }
+            "items" | "additionalItems" | "allOf" | "anyOf" | "oneOf" => match child {
+                Json::Array(list) => list.iter_mut().for_each(as_api_server_accepts),
+                other => as_api_server_accepts(other),
+            },
+            "additionalProperties"
+            | "not"
+            | "contains"
+            | "propertyNames"
+            | "if"
+            | "then"
+            | "else" => as_api_server_accepts(child),
+            _ => {}
         }
-        Json::Array(items) => items.iter_mut().for_each(as_api_server_accepts),
-        _ => {}
     }
 }
 

@@ -220,7 +220,10 @@ fn preserved_unknown_fields_and_nullable_are_accepted_as_the_api_server_does() {
         serde_json::json!({"properties": {"spec": {
             "type": "object",
             "x-kubernetes-preserve-unknown-fields": true,
-            "properties": {"a": {"type": "string", "nullable": true}},
+            "properties": {
+                "a": {"type": "string", "nullable": true},
+                "default": {"type": "string", "pattern": "^\\d$", "default": {"pattern": "\\d"}}
+            },
             "additionalProperties": false
         }}}),
         "x",
