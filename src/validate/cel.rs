@@ -26,6 +26,8 @@ struct Rule {
     program: Result<Program, String>,
     rule: String,
     message: String,
+    /// `messageExpression`: the API server prefers its result (a string) to `message`.
+    message_expression: Option<Program>,
     field_path: Option<String>,
 }
 
@@ -84,6 +86,10 @@ impl CelTree {
                     program,
                     rule: rule.to_string(),
                     message,
+                    message_expression: r
+                        .get("messageExpression")
+                        .and_then(Json::as_str)
+                        .and_then(|e| env().compile(e).ok()),
                     field_path: r
                         .get("fieldPath")
                         .and_then(Json::as_str)
@@ -148,11 +154,17 @@ impl CelTree {
                 };
                 match result {
                     Ok(Cel::Bool(true)) => {}
-                    Ok(Cel::Bool(false)) => out.push(CelFinding {
-                        pointer: at,
-                        message: r.message.clone(),
-                        unevaluable: false,
-                    }),
+                    Ok(Cel::Bool(false)) => {
+                        let message = match r.message_expression.as_ref().map(|p| p.execute(&ctx)) {
+                            Some(Ok(Cel::String(m))) if !m.trim().is_empty() => m.to_string(),
+                            _ => r.message.clone(),
+                        };
+                        out.push(CelFinding {
+                            pointer: at,
+                            message,
+                            unevaluable: false,
+                        })
+                    }
                     // The API server rejects an object whose rule reads a field that is not
                     // there: that is a finding too, not a tool failure.
                     Err(ExecutionError::NoSuchKey(k)) => out.push(CelFinding {
@@ -393,7 +405,8 @@ mod tests {
             {"rule": "self.provider == 'aws' || !has(self.sts)", "message": "sts needs aws"},
             {"rule": "self.items.all(a, a.name.matches('^[a-z]+$'))", "message": "bad names"},
             {"rule": "size(self.items) > 0 && self.items[0].name.startsWith('a')", "message": "first"},
-            {"rule": "self == oldSelf", "message": "immutable"}
+            {"rule": "self == oldSelf", "message": "immutable"},
+            {"rule": "self.provider != 'gcp'", "messageExpression": "'provider ' + self.provider + ' is retired'"}
         ]));
         let schema =
             json!({"properties": {"spec": {"properties": {"provider": {"default": "generic"}}}}});
@@ -407,6 +420,10 @@ mod tests {
         let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(msgs, vec!["sts needs aws", "bad names", "first"]);
         assert!(f.iter().all(|f| f.pointer == "/spec" && !f.unevaluable));
+        let gcp = json!({"spec": {"provider": "gcp", "items": []}});
+        let f = t.check(&gcp);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[1].message, "provider gcp is retired");
     }
 
     #[test]
