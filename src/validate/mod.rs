@@ -11,6 +11,7 @@ pub(crate) mod cel;
 mod documents;
 mod errors;
 pub mod json;
+mod listmap;
 pub mod metadata;
 mod strict;
 
@@ -164,6 +165,10 @@ fn check_schema(
         opts.strict,
         sops,
     ));
+    // Built-in kinds (kubeconform's `$schema`) are validated by hand-written code, not markers.
+    if schema.json.get("$schema").is_none() {
+        diags.extend(listmap::duplicates(node, &instance, &schema.json));
+    }
     if !opts.skip_cel
         && let Some(tree) = &schema.cel
     {

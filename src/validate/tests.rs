@@ -17,7 +17,16 @@ fn setup() -> (tempfile::TempDir, Registry) {
                 "properties": {
                     "size": {"type": "integer"},
                     "mode": {"type": "string", "enum": ["a", "b"]},
-                    "a": {"type": "string"}, "b": {"type": "string"}
+                    "a": {"type": "string"}, "b": {"type": "string"},
+                    "ports": {
+                        "type": "array",
+                        "x-kubernetes-list-type": "map",
+                        "x-kubernetes-list-map-keys": ["port", "protocol"],
+                        "items": {"type": "object", "properties": {
+                            "port": {"type": "integer"}, "protocol": {"type": "string"}
+                        }}
+                    },
+                    "tags": {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}}
                 },
                 "required": ["size"],
                 "additionalProperties": false,
@@ -225,4 +234,18 @@ fn parallel_validation_gives_the_sequential_findings() {
     // `b: y` is a YAML 1.1 boolean to the API server: a type error.
     assert_eq!(seq.len(), 5, "{seq:#?}");
     assert_eq!(validate_all(&resources, None, &reg, &opts).unwrap(), seq);
+}
+
+#[test]
+fn list_map_and_set_duplicates() {
+    let text = format!(
+        "{HEAD}spec:\n  size: 1\n  a: x\n  ports:\n  - port: 80\n  - port: 80\n    protocol: UDP\n  - port: 80\n  tags: [a, b, a]\n"
+    );
+    assert_eq!(
+        check(&text, &ValidateOptions::default()),
+        vec![
+            "w.yaml:12:5 error schema/value",
+            "w.yaml:13:16 error schema/value"
+        ]
+    );
 }
