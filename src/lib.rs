@@ -16,4 +16,5 @@ pub mod resource;
 pub mod rules;
 pub mod run;
 pub mod schema;
+pub mod validate;
 pub mod yaml;

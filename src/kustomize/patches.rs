@@ -69,6 +69,20 @@ fn inline_offset(source: &str, at: &Span) -> (u32, u32, bool) {
         .chars()
         .skip(at.col.saturating_sub(1) as usize)
         .collect();
+    // saphyr places a block scalar at its first content line, not at the `|`/`>` indicator.
+    let before: String = line(at.line)
+        .chars()
+        .take(at.col.saturating_sub(1) as usize)
+        .collect();
+    let after_indicator = at.line > 1
+        && before.trim().is_empty()
+        && line(at.line - 1)
+            .trim_end()
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
+            .ends_with(['|', '>']);
+    if after_indicator {
+        return (at.line - 1, at.col.saturating_sub(1), true);
+    }
     if here.starts_with('|') || here.starts_with('>') {
         let mut n = at.line + 1;
         while line(n).trim().is_empty() && (n as usize) < source.lines().count() {

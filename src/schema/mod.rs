@@ -2,7 +2,11 @@
 //! registry that compiles each one once and shares it across threads.
 
 pub mod cache;
+pub mod crd;
 pub mod http;
+pub mod location;
+pub mod re2;
+mod registry;
 mod source;
 pub mod tarball;
 
@@ -14,6 +18,9 @@ mod process_tests;
 mod test_server;
 
 pub use cache::{DiskCache, cache_key, default_cache_dir};
+pub use crd::crd_schemas;
 pub use http::{FetchOptions, Fetched, Fetcher, HttpSource, ProxyMode, is_url};
+pub use location::Location;
+pub use registry::{Lookup, Registry, RegistryOptions, Schema, TarballReader, valid_duration};
 pub use source::{LocalSource, SchemaError, SchemaSource};
 pub use tarball::{TarballLimits, find_entry, read_schema_tarball, read_schema_tarball_with};

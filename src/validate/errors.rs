@@ -1,0 +1,200 @@
+//! From a JSON Schema error to findings at the place in the YAML that caused them.
+
+use jsonschema::ValidationError;
+use jsonschema::error::{TypeKind, ValidationErrorKind as K};
+use serde_json::Value as Json;
+
+use super::json::{escape_token, key_span_of, locate, pointer_tokens};
+use crate::diagnostic::Diagnostic;
+use crate::yaml::Node;
+
+/// Whether `v` is a value SOPS encrypted: such values are strings whatever the field's type.
+fn sops_encrypted(v: &Json) -> bool {
+    v.as_str().is_some_and(|s| s.starts_with("ENC["))
+}
+
+fn json_type(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    }
+}
+
+/// The findings for one schema error in the document `doc`.
+pub(super) fn diagnostics(err: &ValidationError<'_>, doc: &Node, sops: bool) -> Vec<Diagnostic> {
+    let pointer = err.instance_path().as_str().to_string();
+    let tokens = pointer_tokens(&pointer);
+    let at = locate(doc, &tokens);
+    let instance: &Json = err.instance();
+    if sops && sops_encrypted(instance) {
+        return Vec::new();
+    }
+    let one = |rule: &str, message: String, span| {
+        vec![Diagnostic::error(rule, message, span).with_pointer(pointer.clone())]
+    };
+    match err.kind() {
+        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
+            unexpected
+                .iter()
+                .map(|k| {
+                    let span = key_span_of(doc, &tokens, k).or_else(|| at.value_span());
+                    Diagnostic::error(
+                        "schema/unknown-field",
+                        format!("unknown field {k:?}{}", where_(&pointer)),
+                        span,
+                    )
+                    .with_pointer(format!("{pointer}/{}", escape_token(k)))
+                })
+                .collect()
+        }
+        K::Type { kind } => one(
+            "schema/type",
+            format!(
+                "{}: got {} {}, want {}",
+                field(&pointer),
+                json_type(instance),
+                preview(instance),
+                type_names(kind)
+            ),
+            at.value_span(),
+        ),
+        K::OneOfNotValid { context } | K::AnyOf { context }
+            if context
+                .iter()
+                .all(|branch| branch.iter().any(|e| matches!(e.kind(), K::Type { .. }))) =>
+        {
+            // IntOrString and Quantity: every branch rejected the type.
+            one(
+                "schema/type",
+                format!(
+                    "{}: got {} {}, want {}",
+                    field(&pointer),
+                    json_type(instance),
+                    preview(instance),
+                    alternatives(context)
+                ),
+                at.value_span(),
+            )
+        }
+        K::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            one(
+                "schema/required",
+                format!("missing required field {name:?}{}", where_(&pointer)),
+                at.key_or_value_span(),
+            )
+        }
+        K::Enum { .. } | K::Constant { .. } => one("schema/enum", err.to_string(), at.value_span()),
+        K::Pattern { pattern } => one(
+            "schema/pattern",
+            format!("{}: {err}{}", field(&pointer), pattern_hint(pattern)),
+            at.value_span(),
+        ),
+        K::Format { .. } => one(
+            "schema/format",
+            format!("{}: {err}", field(&pointer)),
+            at.value_span(),
+        ),
+        _ => {
+            let span = if instance.is_object() || instance.is_array() {
+                at.key_or_value_span()
+            } else {
+                at.value_span()
+            };
+            one("schema/value", format!("{}: {err}", field(&pointer)), span)
+        }
+    }
+}
+
+fn alternatives(context: &[Vec<ValidationError<'static>>]) -> String {
+    let mut types: Vec<String> = Vec::new();
+    for branch in context {
+        for e in branch {
+            if let K::Type { kind } = e.kind() {
+                let t = type_names(kind);
+                if !types.contains(&t) {
+                    types.push(t);
+                }
+            }
+        }
+    }
+    types.join(" or ")
+}
+
+/// The wanted types, without `null` (kubeconform's schemas allow it almost everywhere; saying
+/// so only distracts).
+fn type_names(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => t.to_string(),
+        TypeKind::Multiple(set) => {
+            let names: Vec<String> = set.iter().map(|t| t.to_string()).collect();
+            let some: Vec<&String> = names.iter().filter(|t| *t != "null").collect();
+            let list = if some.is_empty() {
+                names.iter().collect()
+            } else {
+                some
+            };
+            list.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        }
+    }
+}
+
+/// A short rendering of a value for messages.
+fn preview(v: &Json) -> String {
+    let text = match v {
+        Json::Object(_) => return "{…}".into(),
+        Json::Array(_) => return "[…]".into(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// Flux writes durations as patterns; say what they accept.
+fn pattern_hint(pattern: &str) -> &'static str {
+    if pattern.contains("(ms|s|m|h)") {
+        " (a duration such as 30s, 5m or 1h30m; units ms, s, m, h)"
+    } else if pattern.contains("(ms|s|m)") {
+        " (a duration such as 30s or 5m; units ms, s, m)"
+    } else {
+        ""
+    }
+}
+
+/// `spec.interval`-style name of a pointer, for messages.
+fn field(pointer: &str) -> String {
+    if pointer.is_empty() {
+        return "(root)".into();
+    }
+    let mut out = String::new();
+    for t in pointer_tokens(pointer) {
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{t}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&t);
+        }
+    }
+    out
+}
+
+fn where_(pointer: &str) -> String {
+    if pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", field(pointer))
+    }
+}
