@@ -257,7 +257,13 @@ pub(crate) fn patches(
                     if target.matches(&acc.resources[i]) {
                         let mut patch = doc.clone();
                         retarget(&mut patch, &acc.resources[i]);
-                        if apply_sm(loader, &mut acc.resources[i], &patch, allow_name, allow_kind)? {
+                        if apply_sm(
+                            loader,
+                            &mut acc.resources[i],
+                            &patch,
+                            allow_name,
+                            allow_kind,
+                        )? {
                             acc.resources.remove(i);
                             continue;
                         }
