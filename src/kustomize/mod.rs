@@ -10,6 +10,7 @@ pub mod config;
 pub mod crds;
 pub mod defaults;
 pub mod fieldspec;
+mod finish;
 pub mod generator;
 mod generators;
 pub mod hash;

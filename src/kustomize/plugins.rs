@@ -386,3 +386,19 @@ pub(crate) fn transform(
         _ => Err(unknown(cfg, "transformer")),
     }
 }
+
+/// Gives a node and everything below it the span `at`.
+pub(crate) fn respan(node: &mut Node, at: &Span) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        n.span = Some(at.clone());
+        match &mut n.value {
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Map(m) => stack.extend(m.entries_mut().iter_mut().map(|e| {
+                e.key_span = Some(at.clone());
+                &mut e.value
+            })),
+            _ => {}
+        }
+    }
+}
