@@ -375,6 +375,27 @@ impl Builder<'_> {
                 ("Secret", "SecretGenerator"),
             ] {
                 buildmeta::generated(&mut acc.resources, &configured_in, kind, generator);
+                // A replacing generator's output takes over the origin of what it replaced.
+                let field = if kind == "ConfigMap" {
+                    "configMapGenerator"
+                } else {
+                    "secretGenerator"
+                };
+                for entry in kust.list(field)? {
+                    if entry.str_at(&["behavior"]) != Some("replace") {
+                        continue;
+                    }
+                    let id = crate::resource::ResId {
+                        gvk: crate::resource::Gvk::from_api_version("v1", kind),
+                        name: entry.str_at(&["name"]).unwrap_or_default().to_string(),
+                        namespace: entry.str_at(&["namespace"]).unwrap_or_default().to_string(),
+                    };
+                    for r in acc.resources.iter_mut().filter(|r| {
+                        same_id(&r.id(), &id) || r.previous_ids.iter().any(|p| same_id(p, &id))
+                    }) {
+                        buildmeta::replace_origin(r, &configured_in, generator);
+                    }
+                }
             }
         }
         for cfg in self.plugin_configs(dir, kust, "generators")? {
