@@ -357,7 +357,18 @@ impl Builder {
             let resolved = resolve_plain(text, self.profile);
             let bad = || Error::new(span.clone(), format!("cannot decode {text:?} as !!{core}"));
             return match core {
-                "str" | "binary" | "timestamp" => Ok(Value::Str(text.to_string())),
+                "str" | "timestamp" => Ok(Value::Str(text.to_string())),
+                // go-yaml decodes !!binary into the bytes it spells (as a string).
+                "binary" => {
+                    use base64::Engine as _;
+                    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                    base64::engine::general_purpose::STANDARD
+                        .decode(clean.as_bytes())
+                        .map(|b| Value::Str(String::from_utf8_lossy(&b).into_owned()))
+                        .map_err(|_| {
+                            Error::new(span.clone(), "!!binary value contains invalid base64 data")
+                        })
+                }
                 "null" => Ok(Value::Null),
                 "bool" => match resolved {
                     Value::Bool(_) => Ok(resolved),
