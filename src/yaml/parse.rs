@@ -361,7 +361,9 @@ impl Builder {
                 // go-yaml decodes !!binary into the bytes it spells (as a string).
                 "binary" => {
                     use base64::Engine as _;
-                    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                    // Go's decoder skips line breaks, nothing else.
+                    let clean: String =
+                        text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
                     base64::engine::general_purpose::STANDARD
                         .decode(clean.as_bytes())
                         .map(|b| Value::Str(String::from_utf8_lossy(&b).into_owned()))
