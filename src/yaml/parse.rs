@@ -90,11 +90,16 @@ pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) ->
     // them indented past the enclosing block. Their leading blanks are not part of the value,
     // so indenting them changes nothing but saphyr's mind.
     let mut text = std::borrow::Cow::Borrowed(text);
+    let mut last = None;
     for _ in 0..10_000 {
         match parse_once(&text, display, profile, limits) {
             Err(Retry::QuotedIndent { line, col }) => match indent_quoted(&text, line, col) {
-                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
-                None => return Err(quoted_indent_error(display, line, col)),
+                // A scalar already re-indented and still refused is really wrong.
+                Some(fixed) if last != Some((line, col)) => {
+                    last = Some((line, col));
+                    text = std::borrow::Cow::Owned(fixed);
+                }
+                _ => return Err(quoted_indent_error(display, line, col)),
             },
             Err(Retry::Fail(e)) => return Err(e),
             Ok(docs) => return Ok(docs),
