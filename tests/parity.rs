@@ -75,12 +75,33 @@ fn fixtures_build_byte_identical() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/build");
     let mut failures = Vec::new();
     let mut cases = 0;
+    let located = regex::Regex::new(r"^\S+:\d+:\d+: error: \S").expect("regex");
     for case in std::fs::read_dir(&fixtures).expect("fixtures").flatten() {
         let repo = case.path();
         if !repo.is_dir() {
             continue;
         }
         cases += 1;
+        // An error case must fail at its top kustomization (or, without one, at each of its
+        // roots) with a message located at file:line:col.
+        if case.file_name().to_string_lossy().starts_with("error-") {
+            let roots = kustomize_roots(&repo);
+            let tops: Vec<_> = if roots.contains(&repo) {
+                vec![repo.clone()]
+            } else {
+                roots
+            };
+            for top in tops {
+                match fluxval_build(&top, &repo, "LoadRestrictionsNone") {
+                    Ok(_) => failures.push(format!("{}: built, but should fail", top.display())),
+                    Err(e) if !located.is_match(&e) => failures.push(format!(
+                        "{}: error without file:line:col: {e}",
+                        top.display()
+                    )),
+                    Err(_) => {}
+                }
+            }
+        }
         let restrictor = if repo.join(".root-only").exists() {
             "LoadRestrictionsRootOnly"
         } else {

@@ -97,7 +97,7 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
     let span = Span::file(start.display.as_str().into());
     let (acc, kust) = b.accumulate(&start, Expect::Either, &span)?;
     let mut resources = acc.resources;
-    finish(&mut resources, &acc.config, &acc.vars, b.meta)?;
+    super::finish::finish(&mut resources, &acc.config, &acc.vars, b.meta)?;
     let order = match kust.field("sortOptions") {
         Some(n) => SortOrder::parse(n, &kust.file)?,
         None => SortOrder::default(),
@@ -107,139 +107,6 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
         resources,
         warnings: b.warnings,
     })
-}
-
-/// The top-level steps: hash suffixes, name references, vars, dropping local-config objects,
-/// build metadata.
-fn finish(
-    resources: &mut Vec<Resource>,
-    config: &TransformerConfig,
-    vars: &[super::vars::Var],
-    meta: BuildMeta,
-) -> Result<()> {
-    for r in resources.iter_mut() {
-        if r.generated.as_ref().is_some_and(|g| g.hash_suffix) {
-            let hash = super::hash::name_hash(&r.node)?;
-            r.remember_id();
-            let name = format!("{}-{hash}", r.name());
-            if let Some(n) = r.node.get_path_mut(&["metadata", "name"]) {
-                n.value = yaml::Value::Str(name);
-            }
-        }
-    }
-    super::nameref::fix_name_references(resources, config)?;
-    if !vars.is_empty() {
-        let refs: Vec<super::vars::VarRefSpec> = config
-            .var_reference
-            .iter()
-            .map(|f| super::vars::VarRefSpec {
-                group: f.group.clone().unwrap_or_default(),
-                version: f.version.clone().unwrap_or_default(),
-                kind: f.kind.clone().unwrap_or_default(),
-                path: f.path_string(),
-            })
-            .collect();
-        super::vars::resolve_vars(resources, vars, &refs)?;
-    }
-    resources.retain(|r| {
-        r.node.str_at(&[
-            "metadata",
-            "annotations",
-            "config.kubernetes.io/local-config",
-        ]) != Some("true")
-    });
-    if meta.managed_by {
-        buildmeta::add_managed_by(resources);
-    }
-    for r in resources.iter_mut() {
-        if let Some(a) = r
-            .node
-            .get_path_mut(&["metadata", "annotations"])
-            .and_then(yaml::Node::as_map_mut)
-        {
-            if !meta.origin {
-                a.remove(buildmeta::ORIGIN);
-            }
-            if !meta.transformers {
-                a.remove(buildmeta::TRANSFORMATIONS);
-            }
-        }
-        annotations_as_strings(&mut r.node);
-    }
-    Ok(())
-}
-
-/// kustomize rewrites every object's annotations from a `map[string]string` as it finishes:
-/// values become strings (a mapping or sequence becomes `""`), and an empty or null
-/// `annotations` disappears.
-fn annotations_as_strings(node: &mut yaml::Node) {
-    let Some(meta) = node.get_path_mut(&["metadata"]) else {
-        return;
-    };
-    let yaml::Value::Map(meta) = &mut meta.value else {
-        return;
-    };
-    let Some(annos) = meta.get_mut("annotations") else {
-        return;
-    };
-    let empty = match &mut annos.value {
-        yaml::Value::Map(m) => {
-            for e in m.entries_mut() {
-                let text = match &e.value.value {
-                    yaml::Value::Str(_) => continue,
-                    yaml::Value::Null => "null".to_string(),
-                    yaml::Value::Bool(b) => b.to_string(),
-                    yaml::Value::Int(i) => i.to_string(),
-                    yaml::Value::Float(f) => super::hash::go_float(*f),
-                    yaml::Value::Seq(_) | yaml::Value::Map(_) => String::new(),
-                };
-                e.value.value = yaml::Value::Str(text);
-            }
-            m.is_empty()
-        }
-        _ => true,
-    };
-    if empty {
-        meta.remove("annotations");
-    }
-}
-
-/// `openapi:` naming kustomize's own schema (`version: v1.21.2`, the one its merge keys come
-/// from) changes nothing; another version is refused as kustomize refuses it, and a schema
-/// file (`path:`) is not supported.
-fn openapi_is_builtin(n: &yaml::Node, at: &Span) -> Result<()> {
-    let Some(m) = n.as_map() else {
-        return Err(Error::new(at.clone(), "openapi must be a mapping"));
-    };
-    if m.get("path").is_some() {
-        return Err(Error::new(
-            at.clone(),
-            "openapi: a custom schema (path:) is not supported yet",
-        ));
-    }
-    match m.get("version").and_then(yaml::Node::as_str) {
-        None | Some("v1.21.2") => Ok(()),
-        Some(_) => Err(Error::new(
-            at.clone(),
-            "the specified OpenAPI version is not built in",
-        )),
-    }
-}
-
-/// Gives a node and everything below it the span `at`.
-fn respan(node: &mut yaml::Node, at: &Span) {
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        n.span = Some(at.clone());
-        match &mut n.value {
-            yaml::Value::Seq(items) => stack.extend(items.iter_mut()),
-            yaml::Value::Map(m) => stack.extend(m.entries_mut().iter_mut().map(|e| {
-                e.key_span = Some(at.clone());
-                &mut e.value
-            })),
-            _ => {}
-        }
-    }
 }
 
 /// The name of a kustomization's file (`kustomization.yaml`, `.yml` or `Kustomization`).
@@ -497,7 +364,7 @@ impl Builder<'_> {
         own.merge(custom, &kust.field_span("configurations"))?;
         acc.config.merge(own, &kust.field_span("configurations"))?;
         if let Some(n) = kust.field("openapi") {
-            openapi_is_builtin(n, &kust.span_of(n))?;
+            super::crds::openapi_is_builtin(n, &kust.span_of(n))?;
         }
         // kustomize merges the custom types' field specs after this kustomization's own.
         let mut crd_config = TransformerConfig::default();
@@ -522,6 +389,27 @@ impl Builder<'_> {
                 ("Secret", "SecretGenerator"),
             ] {
                 buildmeta::generated(&mut acc.resources, &configured_in, kind, generator);
+                // A replacing generator's output takes over the origin of what it replaced.
+                let field = if kind == "ConfigMap" {
+                    "configMapGenerator"
+                } else {
+                    "secretGenerator"
+                };
+                for entry in kust.list(field)? {
+                    if entry.str_at(&["behavior"]) != Some("replace") {
+                        continue;
+                    }
+                    let id = crate::resource::ResId {
+                        gvk: crate::resource::Gvk::from_api_version("v1", kind),
+                        name: entry.str_at(&["name"]).unwrap_or_default().to_string(),
+                        namespace: entry.str_at(&["namespace"]).unwrap_or_default().to_string(),
+                    };
+                    for r in acc.resources.iter_mut().filter(|r| {
+                        same_id(&r.id(), &id) || r.previous_ids.iter().any(|p| same_id(p, &id))
+                    }) {
+                        buildmeta::replace_origin(r, &configured_in, generator);
+                    }
+                }
             }
         }
         for cfg in self.plugin_configs(dir, kust, "generators")? {
@@ -618,7 +506,7 @@ impl Builder<'_> {
                 let at = buildmeta::join(&self.origin_path, kust_file_name(kust));
                 // Spans inside the entry count from its own first line; point at the entry.
                 let res = res.into_iter().map(|mut r| {
-                    respan(&mut r.node, &span);
+                    plugins::respan(&mut r.node, &span);
                     r.origin = span.clone();
                     r
                 });

@@ -173,6 +173,11 @@ pub fn generated(resources: &mut [Resource], configured_in: &str, kind: &str, ge
     }
 }
 
+/// Gives a resource the origin of the builtin generator `generator`, replacing its own.
+pub fn replace_origin(r: &mut Resource, configured_in: &str, generator: &str) {
+    set_origin(r, plugin_origin(configured_in, generator, ""));
+}
+
 /// Records that the builtin transformer `kind`, configured in `configured_in`, ran over every
 /// resource (a resource with no origin yet takes it as its origin, as kustomize does).
 pub fn transformed(resources: &mut [Resource], configured_in: &str, kind: &str) {

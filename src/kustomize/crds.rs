@@ -1,5 +1,7 @@
-//! The kustomization's `crds:` field: OpenAPI definitions of custom types whose `x-kubernetes-*`
-//! extensions say which of their fields hold names, labels or annotations.
+//! The kustomization's `crds:` and `openapi:` fields.
+//!
+//! `crds:` lists OpenAPI definitions of custom types whose `x-kubernetes-*` extensions say which
+//! of their fields hold names, labels or annotations.
 //!
 //! Each file maps a type name (`example.com/pkg/apis/v1.MyKind`) to `{Schema, Dependencies}`.
 //! For every type that looks like a Kubernetes object (its properties include `kind`,
@@ -134,4 +136,26 @@ fn load(
         path.pop();
     }
     Ok(())
+}
+
+/// `openapi:` naming kustomize's own schema (`version: v1.21.2`, the one its merge keys come
+/// from) changes nothing; another version is refused as kustomize refuses it, and a schema
+/// file (`path:`) is not supported.
+pub(crate) fn openapi_is_builtin(n: &Node, at: &Span) -> Result<()> {
+    let Some(m) = n.as_map() else {
+        return Err(Error::new(at.clone(), "openapi must be a mapping"));
+    };
+    if m.get("path").is_some() {
+        return Err(Error::new(
+            at.clone(),
+            "openapi: a custom schema (path:) is not supported yet",
+        ));
+    }
+    match m.get("version").and_then(Node::as_str) {
+        None | Some("v1.21.2") => Ok(()),
+        Some(_) => Err(Error::new(
+            at.clone(),
+            "the specified OpenAPI version is not built in",
+        )),
+    }
 }

@@ -11,6 +11,7 @@ pub mod crds;
 pub mod defaults;
 pub mod fieldpath;
 pub mod fieldspec;
+mod finish;
 pub mod generator;
 mod generators;
 pub mod hash;

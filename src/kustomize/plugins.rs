@@ -379,10 +379,44 @@ pub(crate) fn transform(
             )]);
             patches::patches_json6902(loader, dir, &k, acc)
         }
-        "ReplacementTransformer" => Err(Error::new(
-            cfg.span(),
-            "ReplacementTransformer is not supported yet",
-        )),
+        "ReplacementTransformer" => {
+            let list: &[Node] = match cfg.get("replacements") {
+                Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) => items,
+                Some(n) => {
+                    return Err(Error::new(
+                        n.span.clone().unwrap_or_else(|| cfg.span()),
+                        "ReplacementTransformer replacements must be a list",
+                    ));
+                }
+                None => &[],
+            };
+            let mut read = |path: &str, span: &Span| -> Result<(Vec<u8>, Arc<str>)> {
+                let loc = loader.resolve(dir, dir, path, span)?;
+                let bytes = loader.read(&loc, span)?;
+                Ok((bytes, Arc::from(loc.display.as_str())))
+            };
+            let reps = super::replacements::parse_replacements(list, &cfg.file, &mut read)?;
+            super::replacements::apply_replacements(&mut acc.resources, &reps)
+        }
         _ => Err(unknown(cfg, "transformer")),
+    }
+}
+
+/// Gives a node and everything below it the span `at`.
+pub(crate) fn respan(node: &mut Node, at: &Span) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        n.span = Some(at.clone());
+        match &mut n.value {
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Map(m) => stack.extend(m.entries_mut().iter_mut().map(|e| {
+                e.key_span = Some(at.clone());
+                &mut e.value
+            })),
+            _ => {}
+        }
     }
 }

@@ -4,6 +4,7 @@
 mod emit;
 mod node;
 mod parse;
+mod quirks;
 mod resolve;
 
 pub use emit::{emit_document, emit_documents};

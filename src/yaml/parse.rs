@@ -10,6 +10,8 @@ use std::sync::Arc;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan, Tag};
 
 use super::node::{Entry, Mapping, Node, Span, Value};
+use super::quirks::indent_quoted;
+pub use super::quirks::refold_like_kyaml;
 use super::resolve::{Profile, resolve_plain};
 use crate::error::{Error, Result};
 
@@ -88,11 +90,16 @@ pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) ->
     // them indented past the enclosing block. Their leading blanks are not part of the value,
     // so indenting them changes nothing but saphyr's mind.
     let mut text = std::borrow::Cow::Borrowed(text);
+    let mut last = None;
     for _ in 0..10_000 {
         match parse_once(&text, display, profile, limits) {
             Err(Retry::QuotedIndent { line, col }) => match indent_quoted(&text, line, col) {
-                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
-                None => return Err(quoted_indent_error(display, line, col)),
+                // A scalar already re-indented and still refused is really wrong.
+                Some(fixed) if last != Some((line, col)) => {
+                    last = Some((line, col));
+                    text = std::borrow::Cow::Owned(fixed);
+                }
+                _ => return Err(quoted_indent_error(display, line, col)),
             },
             Err(Retry::Fail(e)) => return Err(e),
             Ok(docs) => return Ok(docs),
@@ -130,62 +137,6 @@ fn quoted_indent_error(display: &str, line: usize, col: usize) -> Error {
         Span::new(display.into(), line as u32, col as u32 + 1),
         "invalid YAML: invalid indentation in quoted scalar",
     )
-}
-
-/// Indents every continuation line of the quoted scalar opening at `line`:`col` past the
-/// opening quote. `None` when there is no quoted scalar there.
-fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
-    let start_line = text
-        .split_inclusive('\n')
-        .take(line.checked_sub(1)?)
-        .map(str::len)
-        .sum::<usize>();
-    let rest = &text[start_line..];
-    let quote_at = start_line + rest.char_indices().nth(col).map(|(i, _)| i)?;
-    let quote = text[quote_at..].chars().next()?;
-    if quote != '\'' && quote != '"' {
-        return None;
-    }
-    let pad = " ".repeat(col + 1);
-    let mut out = String::with_capacity(text.len() + 64);
-    out.push_str(&text[..=quote_at]);
-    let mut chars = text[quote_at + 1..].char_indices().peekable();
-    let mut end = text.len();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' if quote == '"' => {
-                out.push(c);
-                if let Some((_, n)) = chars.next() {
-                    out.push(n);
-                    if n == '\n' {
-                        out.push_str(&pad);
-                    }
-                }
-            }
-            '\'' if quote == '\'' => {
-                out.push(c);
-                if chars.peek().is_some_and(|&(_, n)| n == '\'') {
-                    chars.next();
-                    out.push('\'');
-                } else {
-                    end = quote_at + 1 + i + 1;
-                    break;
-                }
-            }
-            '"' if quote == '"' => {
-                out.push(c);
-                end = quote_at + 1 + i + 1;
-                break;
-            }
-            '\n' => {
-                out.push(c);
-                out.push_str(&pad);
-            }
-            _ => out.push(c),
-        }
-    }
-    out.push_str(&text[end.min(text.len())..]);
-    Some(out)
 }
 
 fn parse_once(
@@ -411,7 +362,20 @@ impl Builder {
             let resolved = resolve_plain(text, self.profile);
             let bad = || Error::new(span.clone(), format!("cannot decode {text:?} as !!{core}"));
             return match core {
-                "str" | "binary" | "timestamp" => Ok(Value::Str(text.to_string())),
+                "str" | "timestamp" => Ok(Value::Str(text.to_string())),
+                // go-yaml decodes !!binary into the bytes it spells (as a string).
+                "binary" => {
+                    use base64::Engine as _;
+                    // Go's decoder skips line breaks, nothing else.
+                    let clean: String =
+                        text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
+                    base64::engine::general_purpose::STANDARD
+                        .decode(clean.as_bytes())
+                        .map(|b| Value::Str(String::from_utf8_lossy(&b).into_owned()))
+                        .map_err(|_| {
+                            Error::new(span.clone(), "!!binary value contains invalid base64 data")
+                        })
+                }
                 "null" => Ok(Value::Null),
                 "bool" => match resolved {
                     Value::Bool(_) => Ok(resolved),
@@ -522,44 +486,6 @@ impl Builder {
             }
         }
     }
-}
-
-/// The value a folded scalar has after go-yaml v3 writes it in folded style and reads it back.
-///
-/// v3's folded writer means to add a blank line before each line break that its reader would
-/// fold, but it tests the first line of the whole value where it should test the line after the
-/// break. So when the value does not start with a blank, a line break (after a line that does
-/// not start with a blank) gets an extra blank line even where the reader keeps the break: before
-/// a more-indented line, and before kept trailing breaks. Reading that back adds a `\n` there.
-pub fn refold_like_kyaml(value: &str) -> String {
-    let b = value.as_bytes();
-    let first = b.iter().position(|&c| c != b'\n').map(|i| b[i]);
-    if matches!(first, None | Some(b' ' | b'\t')) {
-        return value.to_string();
-    }
-    let mut out = String::with_capacity(value.len() + 8);
-    let mut breaks = true;
-    let mut leading_blank = true;
-    for (i, ch) in value.char_indices() {
-        if ch == '\n' {
-            if !breaks && !leading_blank {
-                let run = b[i..].iter().take_while(|&&c| c == b'\n').count();
-                let at_end = i + run == b.len();
-                let next_blank = matches!(b.get(i + run), Some(b' ' | b'\t'));
-                if next_blank || (at_end && run >= 2) {
-                    out.push('\n');
-                }
-            }
-            breaks = true;
-        } else {
-            if breaks {
-                leading_blank = ch == ' ' || ch == '\t';
-            }
-            breaks = false;
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// The name of a YAML core-schema tag (`!!str` → `str`), if `tag` is one.
