@@ -8,8 +8,10 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod error;
+pub mod kubeconform;
 pub mod kustomize;
 pub mod repo;
+pub mod report;
 pub mod resource;
 pub mod rules;
 pub mod run;

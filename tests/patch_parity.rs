@@ -5,6 +5,7 @@
 //! ignored (kustomize sorts keys when printing); list order and every value must match. Cases
 //! that kubectl rejects must be rejected by our engine too.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -100,6 +101,11 @@ struct Case {
 
 fn ours(case: &Case) -> Result<Option<Node>, String> {
     let mut res = parse(case.resource, "res.yaml").remove(0);
+    let texts: HashMap<String, String> = [
+        ("res.yaml".to_string(), case.resource.to_string()),
+        ("patch.yaml".to_string(), case.patch.to_string()),
+    ]
+    .into();
     // kustomize converts YAML-form JSON patches with sigs.k8s.io/yaml (YAML 1.1: `yes` is true).
     let profile = match case.kind {
         Kind::Sm => Profile::Kustomize,
@@ -113,7 +119,9 @@ fn ours(case: &Case) -> Result<Option<Node>, String> {
         res.str_at(&["kind"]).unwrap_or_default(),
     );
     match case.kind {
-        Kind::Sm => match smp::merge(&mut res, &patch, &gvk).map_err(|e| e.to_string())? {
+        Kind::Sm => match smp::merge_with_sources(&mut res, &patch, &gvk, &texts)
+            .map_err(|e| e.to_string())?
+        {
             smp::MergeOutcome::Merged => Ok(Some(res)),
             smp::MergeOutcome::Delete => Ok(None),
         },
@@ -644,6 +652,35 @@ spec:
             resource: CM,
             patch: "- op: add\n  path: /data/y\n  value: yes\n- op: add\n  path: /data/o\n  value: 0755\n- op: add\n  path: /data/f\n  value: 1e3\n- op: add\n  path: /data/on\n  value: on\n",
             kind: Json,
+        },
+        Case {
+            name: "scalars patched over quoted strings become strings of their text",
+            resource: "apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+data:
+  a: \"s\"
+  b: 1
+  c: |
+    x
+  d: 'q'
+  e: \"x\"
+  f: plain
+  g: \"2\"
+",
+            patch: "apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+data:
+  a: 1.10
+  b: \"1\"
+  c: true
+  d: 0x1F
+  e: 1e3 # comment
+  f: 7
+  g: 3
+",
+            kind: Sm,
         },
         Case {
             name: "json pointer without a leading slash drops its first segment",

@@ -142,7 +142,45 @@ fn finish(
             "config.kubernetes.io/local-config",
         ]) != Some("true")
     });
+    for r in resources.iter_mut() {
+        annotations_as_strings(&mut r.node);
+    }
     Ok(())
+}
+
+/// kustomize rewrites every object's annotations from a `map[string]string` as it finishes:
+/// values become strings (a mapping or sequence becomes `""`), and an empty or null
+/// `annotations` disappears.
+fn annotations_as_strings(node: &mut yaml::Node) {
+    let Some(meta) = node.get_path_mut(&["metadata"]) else {
+        return;
+    };
+    let yaml::Value::Map(meta) = &mut meta.value else {
+        return;
+    };
+    let Some(annos) = meta.get_mut("annotations") else {
+        return;
+    };
+    let empty = match &mut annos.value {
+        yaml::Value::Map(m) => {
+            for e in m.entries_mut() {
+                let text = match &e.value.value {
+                    yaml::Value::Str(_) => continue,
+                    yaml::Value::Null => "null".to_string(),
+                    yaml::Value::Bool(b) => b.to_string(),
+                    yaml::Value::Int(i) => i.to_string(),
+                    yaml::Value::Float(f) => super::hash::go_float(*f),
+                    yaml::Value::Seq(_) | yaml::Value::Map(_) => String::new(),
+                };
+                e.value.value = yaml::Value::Str(text);
+            }
+            m.is_empty()
+        }
+        _ => true,
+    };
+    if empty {
+        meta.remove("annotations");
+    }
 }
 
 /// What kind of kustomization a directory must hold.
@@ -317,7 +355,7 @@ impl Builder<'_> {
         }
         let mut acc = Accumulator {
             resources: Vec::new(),
-            config: super::defaults::defaults(),
+            config: TransformerConfig::default(),
             vars: Vec::new(),
         };
         self.run(dir, &kust, &mut acc)?;
@@ -352,7 +390,9 @@ impl Builder<'_> {
                 acc.append(res, &span)?;
             }
         }
-        // 2. transformer configurations.
+        // 2. transformer configurations: the defaults with this kustomization's files, merged
+        // into what the bases brought (kustomize merges in this order; see same_field).
+        let mut custom = TransformerConfig::default();
         for (entry, span) in kust.string_list("configurations")? {
             let loc = self.loader.resolve(dir, dir, entry, &span)?;
             let bytes = self.loader.read(&loc, &span)?;
@@ -360,11 +400,13 @@ impl Builder<'_> {
                 yaml::parse_file(&bytes, &loc.display, Profile::Kubernetes, Limits::default())?
             {
                 if !doc.is_null() {
-                    acc.config
-                        .merge(super::config::parse_config_file(&doc)?, &span)?;
+                    custom.merge(super::config::parse_config_file(&doc)?, &span)?;
                 }
             }
         }
+        let mut own = super::defaults::defaults();
+        own.merge(custom, &kust.field_span("configurations"))?;
+        acc.config.merge(own, &kust.field_span("configurations"))?;
         for field in ["openapi", "buildMetadata"] {
             if let Some(n) = kust.field(field) {
                 return Err(Error::new(

@@ -106,7 +106,32 @@ impl TransformerConfig {
         }
         merge_specs(&mut self.images, other.images, span)?;
         merge_specs(&mut self.replicas, other.replicas, span)?;
+        self.sort();
         Ok(())
+    }
+
+    /// Sorts every list by kustomize's field spec order, as each of its merges ends. The order
+    /// matters: a later merge keeps the first of two overlapping specs (see
+    /// [`FieldSpec::same_field`]). Go's sort is not stable; a stable sort differs from it only
+    /// among specs of one kind, whose order changes no output.
+    fn sort(&mut self) {
+        let key = |s: &FieldSpec| FieldSpec::sort_key(&s.group, &s.version, &s.kind);
+        for list in [
+            &mut self.name_prefix,
+            &mut self.name_suffix,
+            &mut self.namespace,
+            &mut self.common_annotations,
+            &mut self.common_labels,
+            &mut self.labels,
+            &mut self.template_labels,
+            &mut self.var_reference,
+            &mut self.images,
+            &mut self.replicas,
+        ] {
+            list.sort_by_cached_key(key);
+        }
+        self.name_reference
+            .sort_by_cached_key(|b| FieldSpec::sort_key(&b.group, &b.version, &b.kind));
     }
 }
 

@@ -77,15 +77,40 @@ impl FieldSpec {
         gvk_selected(gvk, &self.group, &self.version, &self.kind)
     }
 
-    /// Whether two specs name the same field for overlapping resources, the test kustomize uses
-    /// to drop duplicates when merging configurations.
-    pub fn same_field(&self, other: &FieldSpec) -> bool {
-        let other_gvk = Gvk {
-            group: other.group.clone().unwrap_or_default(),
-            version: other.version.clone().unwrap_or_default(),
-            kind: other.kind.clone().unwrap_or_default(),
+    /// Whether `incoming` duplicates this (existing) spec, the test kustomize uses to drop
+    /// duplicates when merging configurations: the same path, and every selector `incoming` sets
+    /// equals this one's. It is one-sided: an existing `kind: Foo` spec swallows an incoming spec
+    /// for every kind, but not the other way round.
+    pub fn same_field(&self, incoming: &FieldSpec) -> bool {
+        let mine = Gvk {
+            group: self.group.clone().unwrap_or_default(),
+            version: self.version.clone().unwrap_or_default(),
+            kind: self.kind.clone().unwrap_or_default(),
         };
-        self.path == other.path && gvk_selected(&other_gvk, &self.group, &self.version, &self.kind)
+        self.path == incoming.path
+            && gvk_selected(&mine, &incoming.group, &incoming.version, &incoming.kind)
+    }
+
+    /// kustomize's sort key for field specs (and name reference rules): the kind's place in its
+    /// fixed kind order, then `group_version_kind` with unset parts spelled `~G`, `~V`, `~K`.
+    pub fn sort_key(
+        group: &Option<String>,
+        version: &Option<String>,
+        kind: &Option<String>,
+    ) -> (i32, String) {
+        let part = |p: &Option<String>, none: &str| match p.as_deref() {
+            None | Some("") => none.to_string(),
+            Some(s) => s.to_string(),
+        };
+        (
+            crate::kustomize::sort::kind_rank(kind.as_deref().unwrap_or("")),
+            format!(
+                "{}_{}_{}",
+                part(group, "~G"),
+                part(version, "~V"),
+                part(kind, "~K")
+            ),
+        )
     }
 }
 

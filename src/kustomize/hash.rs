@@ -211,7 +211,7 @@ fn encode_str(s: &str, out: &mut String) {
 
 /// A float64 as Go's `encoding/json` writes it: shortest round-trip digits, plain notation for
 /// magnitudes in [1e-6, 1e21), otherwise exponent form like `1e+21` or `1e-7`.
-fn go_float(f: f64) -> String {
+pub(crate) fn go_float(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
     }

@@ -88,9 +88,13 @@ pub fn parse_ops(doc: &Node) -> Result<Vec<Op>> {
                 ),
             )
         })?;
+        // The library reads a missing or non-string `op` as "unknown".
         let op_name = match map.get("op") {
-            Some(n) => scalar_text(n).unwrap_or_default(),
-            None => String::new(),
+            Some(Node {
+                value: Value::Str(s),
+                ..
+            }) => s.clone(),
+            _ => "unknown".to_string(),
         };
         let op = match op_name.as_str() {
             "add" => OpKind::Add,
@@ -101,11 +105,11 @@ pub fn parse_ops(doc: &Node) -> Result<Vec<Op>> {
             "test" => OpKind::Test,
             other => return Err(err_at(span, format!("Unexpected kind: {other}"))),
         };
-        let path = pointer_field(map, "path", op, span)?;
         let from = match op {
             OpKind::Move | OpKind::Copy => Some(pointer_field(map, "from", op, span)?),
             _ => None,
         };
+        let path = pointer_field(map, "path", op, span)?;
         ops.push(Op {
             op,
             path,
@@ -131,13 +135,19 @@ fn pointer_field(map: &Mapping, key: &str, op: OpKind, span: Option<&Span>) -> R
                 n.type_name()
             ),
         )),
-        _ => Err(err_at(
-            span,
-            format!(
-                "{} operation failed to decode {key}: operation missing {key} field: missing value",
-                op.name()
-            ),
-        )),
+        _ => {
+            // json-patch v4.12 words this differently per operation.
+            let inner = match (op, key) {
+                (OpKind::Add | OpKind::Remove, _) | (OpKind::Copy, "path") => {
+                    "missing value".to_string()
+                }
+                _ => format!("operation missing {key} field: missing value"),
+            };
+            Err(err_at(
+                span,
+                format!("{} operation failed to decode {key}: {inner}", op.name()),
+            ))
+        }
     }
 }
 
@@ -153,17 +163,6 @@ fn err_at(span: Option<&Span>, msg: impl Into<String>) -> Error {
     match span {
         Some(s) => Error::new(s.clone(), msg),
         None => Error::new(Span::file("<patch>".into()), msg),
-    }
-}
-
-/// The scalar text a Go decoder would see for a scalar node.
-fn scalar_text(n: &Node) -> Option<String> {
-    match &n.value {
-        Value::Str(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 
@@ -235,12 +234,14 @@ fn parse_go_int(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// The value at `key`, `None` for a missing key or a JSON `null` (Go decodes both to nil).
 fn get<'a>(con: &'a Node, key: &str) -> Result<Option<&'a Node>, String> {
-    match &con.value {
-        Value::Map(m) => Ok(m.get(key)),
-        Value::Seq(items) => Ok(Some(&items[array_index(key, items.len(), false)?])),
-        _ => Ok(None),
-    }
+    let found = match &con.value {
+        Value::Map(m) => m.get(key),
+        Value::Seq(items) => Some(&items[array_index(key, items.len(), false)?]),
+        _ => None,
+    };
+    Ok(found.filter(|n| !n.is_null()))
 }
 
 fn add(con: &mut Node, key: &str, value: Node, key_span: Option<Span>) -> Result<(), String> {
@@ -262,7 +263,15 @@ fn add(con: &mut Node, key: &str, value: Node, key_span: Option<Span>) -> Result
                 items.push(value);
                 return Ok(());
             }
-            let i = array_index(key, items.len(), true)?;
+            // The library sizes the new array first, so a negative index counts from the end
+            // of the array with the value in it.
+            let i = array_index(key, items.len() + 1, false).map_err(|e| {
+                if parse_go_int(key).is_none() {
+                    format!("value was not a proper array index: '{key}': {e}")
+                } else {
+                    e
+                }
+            })?;
             items.insert(i, value);
             Ok(())
         }
@@ -323,6 +332,23 @@ fn apply_one(doc: &mut Node, op: &Op) -> Result<(), String> {
                 .map(|_| ())
                 .map_err(|e| format!("error in remove for path: '{path}': {e}"))
         }
+        OpKind::Replace if path.is_empty() => {
+            // The whole document; the library silently ignores a value that is not a
+            // mapping or a sequence, and crashes on a missing one.
+            if op.value.is_none() {
+                return Err("replace operation without a value for the whole document \
+                     (kustomize crashes on this patch)"
+                    .to_string());
+            }
+            if let Some(v) = op
+                .value
+                .as_ref()
+                .filter(|v| v.as_map().is_some() || v.as_seq().is_some())
+            {
+                *doc = v.clone();
+            }
+            Ok(())
+        }
         OpKind::Replace => {
             let (con, key) = find_container(doc, path).ok_or_else(|| {
                 format!(
@@ -335,47 +361,60 @@ fn apply_one(doc: &mut Node, op: &Op) -> Result<(), String> {
                 ));
             }
             set(con, &key, value_of(op), op.span.clone())
-                .map_err(|e| format!("error in replace for path: '{path}': {e}"))
+                .map_err(|e| format!("error in remove for path: '{path}': {e}"))
         }
-        OpKind::Move | OpKind::Copy => {
+        OpKind::Move => {
             let from = op.from.as_deref().unwrap_or_default();
-            let missing_from = || {
+            let (con, key) = find_container(doc, from).ok_or_else(|| {
                 format!(
-                    "{name} operation does not apply: doc is missing from path: {from}: missing value"
+                    "move operation does not apply: doc is missing from path: {from}: missing value"
                 )
-            };
-            let (con, key) = find_container(doc, from).ok_or_else(missing_from)?;
-            let moved = if op.op == OpKind::Move {
-                get(con, &key).map_err(|e| format!("error in move for path: '{key}': {e}"))?;
-                remove(con, &key).map_err(|e| format!("error in move for path: '{key}': {e}"))?
-            } else {
-                match get(con, &key).map_err(|e| format!("error in copy for path: '{key}': {e}"))? {
-                    Some(v) => v.clone(),
-                    None => return Err(missing_from()),
-                }
-            };
+            })?;
+            get(con, &key).map_err(|e| format!("error in move for path: '{key}': {e}"))?;
+            let moved =
+                remove(con, &key).map_err(|e| format!("error in move for path: '{key}': {e}"))?;
             let (con, key) = find_container(doc, path).ok_or_else(|| {
-                format!("{name} operation does not apply: doc is missing destination path: {path}: missing value")
+                format!("move operation does not apply: doc is missing destination path: {path}: missing value")
             })?;
             add(con, &key, moved, op.span.clone())
-                .map_err(|e| format!("error in {name} for path: '{path}': {e}"))
+                .map_err(|e| format!("error in move for path: '{path}': {e}"))
+        }
+        OpKind::Copy => {
+            let from = op.from.as_deref().unwrap_or_default();
+            let (con, key) = find_container(doc, from).ok_or_else(|| {
+                format!(
+                    "copy operation does not apply: doc is missing from path: {from}: missing value"
+                )
+            })?;
+            // A missing key copies as null: the library does not check.
+            let copied = get(con, &key)
+                .map_err(|e| format!("error in copy for from: '{from}': {e}"))?
+                .cloned()
+                .unwrap_or_else(|| Node::spanned(Value::Null, op.span.clone()));
+            let (con, key) = find_container(doc, path).ok_or_else(|| {
+                format!("copy operation does not apply: doc is missing destination path: {path}: missing value")
+            })?;
+            add(con, &key, copied, op.span.clone())
+                .map_err(|e| format!("error while adding value during copy: {e}"))
         }
         OpKind::Test => {
-            let (con, key) = find_container(doc, path).ok_or_else(|| {
-                format!("test operation does not apply: is missing path: {path}: missing value")
-            })?;
-            let found =
-                get(con, &key).map_err(|e| format!("error in test for path: '{path}': {e}"))?;
-            let ok = match (found, &op.value) {
-                (None, None) => true,
-                (None, Some(v)) => v.is_null(),
-                (Some(f), None) => f.is_null(),
-                (Some(f), Some(v)) => json_equal(f, v),
-            };
-            if ok {
-                Ok(())
+            let failed = || format!("testing value {path} failed: test failed");
+            let found = if path.is_empty() {
+                Some(&*doc)
             } else {
-                Err(format!("testing value {path} failed: test failed"))
+                let (con, key) = find_container(doc, path).ok_or_else(|| {
+                    format!("test operation does not apply: is missing path: {path}: missing value")
+                })?;
+                get(con, &key).map_err(|e| format!("error in test for path: '{path}': {e}"))?
+            };
+            match (found, &op.value) {
+                (None, None) => Err(format!(
+                    "{name} operation without a value at {path}, which is missing or null \
+                     (kustomize crashes on this patch)"
+                )),
+                (None, Some(v)) if v.is_null() => Ok(()),
+                (Some(f), Some(v)) if json_equal(f, v) => Ok(()),
+                _ => Err(failed()),
             }
         }
     }

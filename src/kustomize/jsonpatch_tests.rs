@@ -109,3 +109,51 @@ fn json_patch_detection() {
     assert!(!looks_like_json_patch(&doc("kind: X")));
     assert!(!looks_like_json_patch(&doc("- a\n- b")));
 }
+
+#[test]
+fn library_quirks_kubectl_shows() {
+    // add at a negative index counts from the end of the grown array: -1 appends.
+    let out = run("l: [a, b]", r#"[{"op":"add","path":"/l/-1","value":"c"}]"#).unwrap();
+    assert!(json_equal(&out, &doc("l: [a, b, c]")));
+    // copy from a missing key inserts null.
+    let out = run(
+        "{m: {}, l: [a]}",
+        r#"[{"op":"copy","from":"/m/none","path":"/l/0"}]"#,
+    )
+    .unwrap();
+    assert!(json_equal(&out, &doc("{m: {}, l: [null, a]}")));
+    // a pointer without a leading slash loses its first segment.
+    let out = run("{data: {}}", r#"[{"op":"add","path":"data/x","value":1}]"#).unwrap();
+    assert!(json_equal(&out, &doc("{data: {}, x: 1}")));
+    // a test against null passes for missing keys and null values.
+    run(
+        "{a: null}",
+        r#"[{"op":"test","path":"/a","value":null},{"op":"test","path":"/b","value":null}]"#,
+    )
+    .unwrap();
+    // a test without a value on a missing key crashes kustomize: an error here.
+    assert!(run("{a: 1}", r#"[{"op":"test","path":"/b"}]"#).is_err());
+    // the empty pointer names the whole document.
+    let out = run(
+        "{a: 1}",
+        r#"[{"op":"test","path":"","value":{"a":1}},{"op":"replace","path":"","value":{"b":2}}]"#,
+    )
+    .unwrap();
+    assert!(json_equal(&out, &doc("{b: 2}")));
+}
+
+#[test]
+fn missing_fields_are_worded_like_the_library() {
+    let e = parse_ops(&doc(r#"[{"path":"/a"}]"#)).unwrap_err();
+    assert_eq!(e.message, "Unexpected kind: unknown");
+    let e = parse_ops(&doc(r#"[{"op":"move","path":"/a"}]"#)).unwrap_err();
+    assert_eq!(
+        e.message,
+        "move operation failed to decode from: operation missing from field: missing value"
+    );
+    let e = parse_ops(&doc(r#"[{"op":"add","value":1}]"#)).unwrap_err();
+    assert_eq!(
+        e.message,
+        "add operation failed to decode path: missing value"
+    );
+}

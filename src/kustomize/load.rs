@@ -5,12 +5,15 @@
 //! roots the filesystem at the repository, so whatever the restrictor, nothing outside the
 //! repository is read. Remote resources are refused without touching the network.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use crate::error::{Error, Result};
 use crate::yaml::Span;
 
 use super::kustomization::FILE_NAMES;
+use super::smp::SourceText;
 
 /// kustomize's `--load-restrictor`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,10 +48,23 @@ pub struct Location {
 }
 
 /// Resolves and confines file reads for one build.
-#[derive(Clone, Debug)]
+///
+/// It also keeps the text of every file it read: a strategic-merge patch needs the source text
+/// of scalars to decide styles the way kyaml does (see `smp::merge_with_sources`).
+#[derive(Debug)]
 pub struct Loader {
     root: PathBuf,
     restrictor: LoadRestrictor,
+    texts: RwLock<HashMap<String, Arc<str>>>,
+}
+
+/// The texts of the files a loader has read, for the duration of one merge.
+pub struct Texts<'a>(RwLockReadGuard<'a, HashMap<String, Arc<str>>>);
+
+impl SourceText for Texts<'_> {
+    fn text(&self, file: &str) -> Option<&str> {
+        self.0.get(file).map(|t| &**t)
+    }
 }
 
 impl Loader {
@@ -60,7 +76,11 @@ impl Loader {
                 format!("cannot open repository root: {e}"),
             )
         })?;
-        Ok(Loader { root, restrictor })
+        Ok(Loader {
+            root,
+            restrictor,
+            texts: RwLock::new(HashMap::new()),
+        })
     }
 
     /// The canonical repository root.
@@ -160,10 +180,24 @@ impl Loader {
         }
     }
 
-    /// Reads a file the loader resolved.
+    /// Reads a file the loader resolved, keeping its text for later merges.
     pub fn read(&self, loc: &Location, span: &Span) -> Result<Vec<u8>> {
-        std::fs::read(&loc.path)
-            .map_err(|e| Error::new(span.clone(), format!("cannot read {}: {e}", loc.display)))
+        let bytes = std::fs::read(&loc.path)
+            .map_err(|e| Error::new(span.clone(), format!("cannot read {}: {e}", loc.display)))?;
+        if let Ok(text) = std::str::from_utf8(&bytes)
+            && let Ok(mut texts) = self.texts.write()
+        {
+            texts
+                .entry(loc.display.clone())
+                .or_insert_with(|| Arc::from(text.strip_prefix('\u{feff}').unwrap_or(text)));
+        }
+        Ok(bytes)
+    }
+
+    /// The texts of every file read so far. Hold it only around a merge: reads by other
+    /// threads wait for it.
+    pub fn texts(&self) -> Option<Texts<'_>> {
+        self.texts.read().ok().map(Texts)
     }
 
     /// Finds the kustomization file in `dir`: exactly one of kustomize's three names.

@@ -14,7 +14,10 @@ use super::smp::{self, MergeOutcome};
 
 /// Patch content: documents parsed from a file or from an inline string.
 struct PatchText {
+    /// The documents as a strategic-merge patch sees them (kyaml's folded-scalar round trip).
     docs: Vec<Node>,
+    /// The documents as a JSON 6902 patch sees them (read once, like sigs.k8s.io/yaml).
+    plain: Vec<Node>,
     /// Where the patch was written (the file, or the inline string in the kustomization).
     span: Span,
 }
@@ -31,14 +34,24 @@ fn parse_inline(text: &str, at: &Span, source: &str) -> Result<PatchText> {
         e.span.file = at.file.clone();
         e
     };
-    let docs =
-        yaml::parse_str(text, &at.file, Profile::Kustomize, Limits::default()).map_err(shifted)?;
-    let mut docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
-    for d in &mut docs {
-        shift_spans(d, dline, dcol, block);
-    }
+    let parse = |kyaml_refold: bool, profile: Profile| -> Result<Vec<Node>> {
+        let limits = Limits {
+            kyaml_refold,
+            ..Limits::default()
+        };
+        let docs = yaml::parse_str(text, &at.file, profile, limits).map_err(shifted)?;
+        let mut docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
+        for d in &mut docs {
+            shift_spans(d, dline, dcol, block);
+        }
+        Ok(docs)
+    };
+    let docs = parse(true, Profile::Kustomize)?;
+    // kustomize decodes a JSON 6902 patch with sigs.k8s.io/yaml: YAML 1.1 scalars, no refolding.
+    let plain = parse(false, Profile::Kubernetes)?;
     Ok(PatchText {
         docs,
+        plain,
         span: at.clone(),
     })
 }
@@ -118,9 +131,20 @@ fn shift_spans(n: &mut Node, dline: u32, dcol: u32, block: bool) {
 fn load_file(loader: &Loader, dir: &Location, path: &str, span: &Span) -> Result<PatchText> {
     let loc = loader.resolve(dir, dir, path, span)?;
     let bytes = loader.read(&loc, span)?;
-    let docs = yaml::parse_file(&bytes, &loc.display, Profile::Kustomize, Limits::default())?;
+    let parse = |kyaml_refold: bool, profile: Profile| -> Result<Vec<Node>> {
+        let limits = Limits {
+            kyaml_refold,
+            ..Limits::default()
+        };
+        let docs = yaml::parse_file(&bytes, &loc.display, profile, limits)?;
+        Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
+    };
+    let docs = parse(true, Profile::Kustomize)?;
+    // kustomize decodes a JSON 6902 patch with sigs.k8s.io/yaml: YAML 1.1 scalars, no refolding.
+    let plain = parse(false, Profile::Kubernetes)?;
     Ok(PatchText {
-        docs: docs.into_iter().filter(|d| !d.is_null()).collect(),
+        docs,
+        plain,
         span: Span::file(loc.display.as_str().into()),
     })
 }
@@ -139,7 +163,7 @@ pub(crate) fn patches_strategic_merge(
             load_file(loader, dir, entry, &span)?
         };
         for doc in &patch.docs {
-            apply_sm_by_id(doc, &patch.span, false, false, acc)?;
+            apply_sm_by_id(loader, doc, &patch.span, false, false, acc)?;
         }
     }
     Ok(())
@@ -191,7 +215,7 @@ pub(crate) fn patches(
             Some(t) => Some(Selector::parse(t, &kust.file)?),
             None => None,
         };
-        let is_json = text.docs.len() == 1 && jsonpatch::looks_like_json_patch(&text.docs[0]);
+        let is_json = text.plain.len() == 1 && jsonpatch::looks_like_json_patch(&text.plain[0]);
         if text.docs.is_empty() {
             return Err(Error::new(span, "patch is empty"));
         }
@@ -199,7 +223,7 @@ pub(crate) fn patches(
             let Some(target) = target else {
                 return Err(Error::new(span, "a JSON 6902 patch needs a target"));
             };
-            let ops = jsonpatch::parse_ops(&text.docs[0])?;
+            let ops = jsonpatch::parse_ops(&text.plain[0])?;
             for r in acc.resources.iter_mut().filter(|r| target.matches(r)) {
                 r.remember_id();
                 jsonpatch::apply(&mut r.node, &ops)?;
@@ -217,7 +241,7 @@ pub(crate) fn patches(
         match target {
             None => {
                 for doc in &text.docs {
-                    apply_sm_by_id(doc, &text.span, allow_name, allow_kind, acc)?;
+                    apply_sm_by_id(loader, doc, &text.span, allow_name, allow_kind, acc)?;
                 }
             }
             Some(target) => {
@@ -233,7 +257,13 @@ pub(crate) fn patches(
                     if target.matches(&acc.resources[i]) {
                         let mut patch = doc.clone();
                         retarget(&mut patch, &acc.resources[i]);
-                        if apply_sm(&mut acc.resources[i], &patch, allow_name, allow_kind)? {
+                        if apply_sm(
+                            loader,
+                            &mut acc.resources[i],
+                            &patch,
+                            allow_name,
+                            allow_kind,
+                        )? {
                             acc.resources.remove(i);
                             continue;
                         }
@@ -282,7 +312,7 @@ pub(crate) fn patches_json6902(
                 ));
             }
         };
-        let [doc] = text.docs.as_slice() else {
+        let [doc] = text.plain.as_slice() else {
             return Err(Error::new(span, "a JSON 6902 patch must be one document"));
         };
         let ops = jsonpatch::parse_ops(doc)?;
@@ -325,6 +355,7 @@ fn options(n: Option<&Node>, span: &Span) -> Result<(bool, bool)> {
 /// Applies an untargeted strategic-merge patch to the one resource whose current or earlier id
 /// equals the patch's id.
 fn apply_sm_by_id(
+    loader: &Loader,
     doc: &Node,
     at: &Span,
     allow_name: bool,
@@ -359,7 +390,7 @@ fn apply_sm_by_id(
             format!("no resource matches strategic merge patch \"{id}\""),
         )),
         [i] => {
-            if apply_sm(&mut acc.resources[*i], doc, allow_name, allow_kind)? {
+            if apply_sm(loader, &mut acc.resources[*i], doc, allow_name, allow_kind)? {
                 acc.resources.remove(*i);
             }
             Ok(())
@@ -371,34 +402,44 @@ fn apply_sm_by_id(
     }
 }
 
-/// Gives a targeted patch the target's name, namespace and kind, as kustomize does.
+/// Prepares a targeted patch for one target, as kustomize does: the target's apiVersion, but the
+/// patch's own kind and name (they take effect only where `options` allow a change). A patch
+/// that names no kind or name takes the target's.
 fn retarget(patch: &mut Node, r: &Resource) {
     let Some(m) = patch.as_map_mut() else { return };
-    let api = r.node.get_path(&["apiVersion"]).cloned();
-    let kind = r.node.get_path(&["kind"]).cloned();
-    if let Some(a) = api {
+    if let Some(a) = r.node.get_path(&["apiVersion"]).cloned() {
         m.insert("apiVersion", a);
     }
-    if let Some(k) = kind {
+    if m.get("kind")
+        .and_then(Node::as_str)
+        .is_none_or(str::is_empty)
+        && let Some(k) = r.node.get_path(&["kind"]).cloned()
+    {
         m.insert("kind", k);
     }
     if !m.contains_key("metadata") {
         m.insert("metadata", Node::map());
     }
     let meta = m.get_mut("metadata").and_then(Node::as_map_mut);
-    if let Some(meta) = meta {
+    if let Some(meta) = meta
+        && meta
+            .get("name")
+            .and_then(Node::as_str)
+            .is_none_or(str::is_empty)
+    {
         meta.insert("name", Node::string(r.name()));
-        if r.namespace().is_empty() {
-            meta.remove("namespace");
-        } else {
-            meta.insert("namespace", Node::string(r.namespace()));
-        }
     }
 }
 
 /// Merges `patch` into `r`, restoring name/kind unless allowed to change and always restoring
 /// the namespace. Returns true when the patch deletes the resource.
-fn apply_sm(r: &mut Resource, patch: &Node, allow_name: bool, allow_kind: bool) -> Result<bool> {
+fn apply_sm(
+    loader: &Loader,
+    r: &mut Resource,
+    patch: &Node,
+    allow_name: bool,
+    allow_kind: bool,
+) -> Result<bool> {
     let gvk = r.gvk();
     let name = r.node.get_path(&["metadata", "name"]).cloned();
     let ns = r.node.get_path(&["metadata", "namespace"]).cloned();
@@ -406,7 +447,11 @@ fn apply_sm(r: &mut Resource, patch: &Node, allow_name: bool, allow_kind: bool) 
     if allow_name || allow_kind {
         r.remember_id();
     }
-    if smp::merge(&mut r.node, patch, &gvk)? == MergeOutcome::Delete {
+    let outcome = match loader.texts() {
+        Some(texts) => smp::merge_with_sources(&mut r.node, patch, &gvk, &texts)?,
+        None => smp::merge(&mut r.node, patch, &gvk)?,
+    };
+    if outcome == MergeOutcome::Delete {
         return Ok(true);
     }
     if r.node.as_map().is_none_or(|m| m.is_empty()) {

@@ -9,7 +9,11 @@ use crate::yaml::{self, Limits, Node, Profile, Span, Value};
 /// Parses the documents of a resource file. Empty documents are skipped, `*List` kinds with
 /// `items` are expanded, and every document must be an object with a kind and a name.
 pub fn parse_resources(bytes: &[u8], display: &str) -> Result<Vec<Resource>> {
-    let docs = yaml::parse_file(bytes, display, Profile::Kustomize, Limits::default())?;
+    let limits = Limits {
+        kyaml_refold: true,
+        ..Limits::default()
+    };
+    let docs = yaml::parse_file(bytes, display, Profile::Kustomize, limits)?;
     let mut out = Vec::new();
     for doc in docs {
         push_doc(doc, display, &mut out)?;

@@ -27,11 +27,29 @@ pub enum MergeOutcome {
 /// Merges one strategic merge patch document into one resource of kind `gvk`.
 ///
 /// Name, kind and namespace may change like any field; restoring them is the caller's job.
+///
+/// Without the source text kyaml's style rule cannot be followed (see [`merge_with_sources`]);
+/// prefer that function in a build.
 pub fn merge(target: &mut Node, patch: &Node, gvk: &Gvk) -> Result<MergeOutcome> {
+    merge_with_sources(target, patch, gvk, &NoSources)
+}
+
+/// [`merge`], reading the files that spans name to see how scalars were written.
+///
+/// kyaml gives a patched scalar the quoting style of the value it replaces, so a number or
+/// boolean patched over a quoted string (`tag: "1.2"` patched with `tag: 1.10`) becomes the
+/// string of its source text (`"1.10"`). Seeing that needs the text behind both spans.
+pub fn merge_with_sources(
+    target: &mut Node,
+    patch: &Node,
+    gvk: &Gvk,
+    sources: &dyn SourceText,
+) -> Result<MergeOutcome> {
+    let ctx = Ctx { sources };
     let schema = merge_keys::schema_for(gvk)
         .or_else(|| meta_schema(patch))
         .map(Schema::Type);
-    let out = walk(Some(target.clone()), Some(patch.clone()), schema)?;
+    let out = walk(&ctx, Some(target.clone()), Some(patch.clone()), schema)?;
     match out.node {
         Some(n) if !n.is_null() => {
             *target = n;
@@ -111,13 +129,12 @@ fn kind_name(n: &Node) -> &'static str {
     }
 }
 
-fn same_kind(a: &Node, b: &Node) -> bool {
-    std::mem::discriminant(&a.value) == std::mem::discriminant(&b.value)
-        || (!matches!(a.value, Value::Map(_) | Value::Seq(_))
-            && !matches!(b.value, Value::Map(_) | Value::Seq(_)))
-}
-
-fn walk(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) -> Result<Out> {
+fn walk(
+    ctx: &Ctx,
+    dest: Option<Node>,
+    origin: Option<Node>,
+    schema: Option<Schema>,
+) -> Result<Out> {
     let schema = schema.or_else(|| {
         [&dest, &origin]
             .into_iter()
@@ -125,30 +142,29 @@ fn walk(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) -> Res
             .find_map(meta_schema)
             .map(Schema::Type)
     });
-    let first = [&dest, &origin]
+    let Some(first) = [&dest, &origin]
         .into_iter()
         .flatten()
         .find(|n| !n.is_null())
-        .cloned();
-    let Some(first) = first else {
-        return walk_map(dest, origin, schema);
+        .map(kind_name)
+    else {
+        return walk_map(ctx, dest, origin, schema);
     };
     for other in [&dest, &origin].into_iter().flatten() {
-        if !other.is_null() && !same_kind(&first, other) {
+        if !other.is_null() && kind_name(other) != first {
             return Err(error(
                 origin.as_ref().and_then(|o| o.span.as_ref()),
                 format!(
-                    "wrong node kind: expected {} but got {}",
-                    kind_name(&first),
+                    "wrong node kind: expected {first} but got {}",
                     kind_name(other)
                 ),
             ));
         }
     }
-    match (&first.value, schema) {
-        (Value::Map(_), _) => walk_map(dest, origin, schema),
-        (Value::Seq(_), Some(Schema::MergeList(keys, ty))) => {
-            walk_merge_list(dest, origin, keys, ty)
+    match (first, schema) {
+        ("MappingNode", _) => walk_map(ctx, dest, origin, schema),
+        ("SequenceNode", Some(Schema::MergeList(keys, ty))) => {
+            walk_merge_list(ctx, dest, origin, keys, ty)
         }
         _ => {
             let from_dest = origin.is_none();
@@ -203,7 +219,12 @@ fn directive(origin: &mut Node) -> Result<Directive> {
     }
 }
 
-fn walk_map(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) -> Result<Out> {
+fn walk_map(
+    ctx: &Ctx,
+    dest: Option<Node>,
+    origin: Option<Node>,
+    schema: Option<Schema>,
+) -> Result<Out> {
     let mut origin = origin;
     let (mut d, from_dest) = if missing_or_null(&dest) {
         // kyaml ignores a bad directive here, but still strips a good one.
@@ -257,26 +278,37 @@ fn walk_map(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) ->
     };
     for key in keys {
         let child = ty.map(|t| merge_keys::field(t, &key));
-        let dv = d
-            .as_map()
-            .and_then(|m| m.entry(&key))
-            .filter(|e| !e.value.is_null() || null_is_written(e))
-            .map(|e| e.value.clone());
-        let oentry = origin
-            .as_ref()
-            .and_then(|o| o.as_map())
-            .and_then(|m| m.entry(&key))
-            .cloned();
-        let out = walk(dv, oentry.as_ref().map(|e| e.value.clone()), child)?;
+        // Values are moved out and back rather than cloned: the walk visits the whole resource.
+        let (dv, old_str) = match entry_mut(&mut d, &key) {
+            Some(e) => {
+                let keep = !e.value.is_null() || null_is_written(e);
+                let old_str = matches!(e.value.value, Value::Str(_)).then(|| e.value.clone());
+                let v = std::mem::replace(&mut e.value, Node::new(Value::Null));
+                (keep.then_some(v), old_str)
+            }
+            None => (None, None),
+        };
+        let (ov, okey_span) = match origin.as_mut().and_then(|o| entry_mut(o, &key)) {
+            Some(e) => (
+                Some(std::mem::replace(&mut e.value, Node::new(Value::Null))),
+                e.key_span.clone(),
+            ),
+            None => (None, None),
+        };
+        let out = walk(ctx, dv, ov, child)?;
         let Some(m) = d.as_map_mut() else { break };
         match out.node {
             Some(n) if !n.is_null() || out.keep_null => {
+                let n = match &old_str {
+                    Some(old) => style::inherit(ctx.sources, old_key_span(m, &key), old, n),
+                    None => n,
+                };
                 if let Some(v) = m.get_mut(&key) {
                     *v = n;
                 } else {
                     m.push(Entry {
                         key,
-                        key_span: oentry.and_then(|e| e.key_span),
+                        key_span: okey_span,
                         value: n,
                     });
                 }
@@ -287,6 +319,17 @@ fn walk_map(dest: Option<Node>, origin: Option<Node>, schema: Option<Schema>) ->
         }
     }
     Ok(Out::of(Some(d), from_dest))
+}
+
+fn entry_mut<'a>(n: &'a mut Node, key: &str) -> Option<&'a mut Entry> {
+    n.as_map_mut()?
+        .entries_mut()
+        .iter_mut()
+        .find(|e| e.key == key)
+}
+
+fn old_key_span<'a>(m: &'a crate::yaml::Mapping, key: &str) -> Option<&'a Span> {
+    m.entry(key).and_then(|e| e.key_span.as_ref())
 }
 
 /// Whether a `null` value was spelled out (`~`, `null`) rather than left empty (`key:`).
@@ -303,6 +346,15 @@ fn null_is_written(e: &Entry) -> bool {
         return true;
     }
     v.col as usize >= k.col as usize + e.key.chars().count() + 2
+}
+
+#[path = "smp_style.rs"]
+mod style;
+pub use style::{NoSources, SourceText};
+
+/// What every step of one merge needs to see.
+struct Ctx<'a> {
+    sources: &'a dyn SourceText,
 }
 
 #[path = "smp_list.rs"]

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{Directive, Out, directive, error, is_empty_map, kind_name, missing_or_null, walk};
+use super::{
+    Ctx, Directive, Out, directive, error, is_empty_map, kind_name, missing_or_null, walk,
+};
 use crate::error::Result;
 use crate::kustomize::merge_keys::{Schema, Ty};
 use crate::yaml::{Node, Value};
@@ -41,6 +43,7 @@ fn seq_of(n: &Option<Node>) -> &[Node] {
 }
 
 pub(super) fn walk_merge_list(
+    ctx: &Ctx,
     dest: Option<Node>,
     origin: Option<Node>,
     keys: &'static [&'static str],
@@ -101,7 +104,7 @@ pub(super) fn walk_merge_list(
             .collect();
         (vals, keys.iter().map(|k| k.to_string()).collect())
     };
-    let items = merge_elements(values, &keys, dest_items, &origin_items, ty)?;
+    let items = merge_elements(ctx, values, &keys, dest_items, &origin_items, ty)?;
     Ok(Out::of(
         Some(Node::spanned(Value::Seq(items), span)),
         from_dest,
@@ -109,6 +112,7 @@ pub(super) fn walk_merge_list(
 }
 
 fn merge_elements(
+    ctx: &Ctx,
     mut values_list: Vec<Vec<String>>,
     keys: &[String],
     mut dest: Vec<Node>,
@@ -129,7 +133,7 @@ fn merge_elements(
         let (k2, v2) = validate_keys(std::slice::from_ref(&vv), &vv, &vk);
         let di = element_index(&dest, &k2, &v2);
         let oe = element_index(origin, &k2, &v2).map(|i| origin[i].clone());
-        let out = walk(di.map(|i| dest[i].clone()), oe, Some(Schema::Type(ty)))?;
+        let out = walk(ctx, di.map(|i| dest[i].clone()), oe, Some(Schema::Type(ty)))?;
         let mut val = match out.node {
             Some(v) if !v.is_null() && !is_empty_map(&v) => v,
             _ => {
@@ -215,7 +219,8 @@ fn validate_keys(
     (vk, vv)
 }
 
-/// The first element whose keys hold these values (a scalar element equal to the value when
+/// The first element whose keys hold exactly these values (an empty value is no wildcard here,
+/// unlike in [`element_setter`]; a scalar element equal to the value when
 /// the key is empty).
 fn element_index(seq: &[Node], keys: &[String], values: &[String]) -> Option<usize> {
     let key0 = keys.first().map_or("", String::as_str);
@@ -230,7 +235,7 @@ fn element_index(seq: &[Node], keys: &[String], values: &[String]) -> Option<usi
         e.as_map().is_some_and(|m| {
             keys.iter()
                 .zip(values)
-                .all(|(k, v)| m.get(k).is_some_and(|f| v.is_empty() || raw_text(f) == *v))
+                .all(|(k, v)| m.get(k).is_some_and(|f| raw_text(f) == *v))
         })
     })
 }

@@ -182,3 +182,60 @@ fn ports_pair_by_port_and_protocol_like_kyaml() {
         ))
     ));
 }
+
+#[test]
+fn nameless_elements_of_a_merge_list_collapse_like_kyaml() {
+    // Found by differential testing against kubectl: kyaml keys elements without a merge key
+    // by "", merges them into one, and drops keyed elements it cannot find again.
+    let t = format!(
+        "{DEP}spec: {{template: {{spec: {{containers: [{{name: d, env: [{{value: '2'}}, {{value: x}}, {{name: E, value: '2'}}]}}]}}}}}}"
+    );
+    let p = format!("{DEP}spec: {{template: {{spec: {{containers: [{{name: a}}]}}}}}}");
+    let out = merged(&t, &p);
+    let want = format!(
+        "{DEP}spec: {{template: {{spec: {{containers: [{{name: a}}, {{name: d, env: [{{value: x}}]}}]}}}}}}"
+    );
+    assert!(json_equal(&out, &doc(&want)), "{out:?}");
+}
+
+#[test]
+fn scalar_sets_match_by_text_and_keep_the_resource_element() {
+    // kubectl: [1, "2", true] patched with [3, "1", false] gives [3, 1, false, "2", true].
+    let cm = "apiVersion: v1\nkind: ConfigMap\n";
+    let out = merged(
+        &format!("{cm}metadata: {{name: c, finalizers: [1, \"2\", true]}}"),
+        &format!("{cm}metadata: {{name: c, finalizers: [3, \"1\", false]}}"),
+    );
+    let want = format!("{cm}metadata: {{name: c, finalizers: [3, 1, false, \"2\", true]}}");
+    assert!(json_equal(&out, &doc(&want)), "{out:?}");
+}
+
+#[test]
+fn numbers_patched_over_quoted_strings_become_their_text() {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+    let res = format!("{cm}data:\n  a: \"s\"\n  b: |\n    x\n  c: plain\n");
+    let patch = format!("{cm}data:\n  a: 1.10\n  b: true # why\n  c: 7\n");
+    let texts: std::collections::HashMap<String, String> = [
+        ("res.yaml".to_string(), res.clone()),
+        ("patch.yaml".to_string(), patch.clone()),
+    ]
+    .into();
+    let parse = |t: &str, f: &str| {
+        parse_str(t, f, Profile::Kustomize, Limits::default())
+            .unwrap()
+            .remove(0)
+    };
+    let mut t = parse(&res, "res.yaml");
+    let gvk = Gvk::from_api_version("v1", "ConfigMap");
+    merge_with_sources(&mut t, &parse(&patch, "patch.yaml"), &gvk, &texts).unwrap();
+    let want = doc(&format!("{cm}data: {{a: \"1.10\", b: \"true\", c: 7}}"));
+    assert!(json_equal(&t, &want), "{t:?}");
+    // Without the sources the patched types are kept.
+    let mut t = parse(&res, "res.yaml");
+    merge(&mut t, &parse(&patch, "patch.yaml"), &gvk).unwrap();
+    assert_eq!(t.get_path(&["data", "c"]).unwrap().value, Value::Int(7));
+    assert!(matches!(
+        t.get_path(&["data", "a"]).unwrap().value,
+        Value::Float(_)
+    ));
+}

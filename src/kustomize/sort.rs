@@ -38,6 +38,18 @@ const ORDER_LAST: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
+/// A kind's place in kustomize's fixed default order: negative for the "first" kinds, positive
+/// for the "last" ones, 0 for the rest.
+pub fn kind_rank(kind: &str) -> i32 {
+    if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
+        i as i32 - ORDER_FIRST.len() as i32
+    } else if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+        i as i32 + 1
+    } else {
+        0
+    }
+}
+
 /// How to order the output (`sortOptions:`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SortOrder {

@@ -6,6 +6,7 @@ use crate::resource::Resource;
 use crate::yaml::{Node, Span, Value};
 
 use super::build::Accumulator;
+use super::fieldspec::{FieldSpec, Leaf, walk_field};
 use super::kustomization::{Kustomization, describe, string_pairs};
 use super::transform;
 
@@ -78,31 +79,68 @@ fn flag(n: &Node, at: &Span, what: &str) -> Result<bool> {
     }
 }
 
-/// replicas, then images.
+/// replicas, then images, with the field specs of the configuration.
 pub(crate) fn replicas_and_images(kust: &Kustomization, acc: &mut Accumulator) -> Result<()> {
     for entry in kust.list("replicas")? {
-        replicas(kust, entry, &mut acc.resources)?;
+        replicas(kust, entry, &acc.config.replicas, &mut acc.resources)?;
     }
     let mut images: Vec<&Node> = kust.list("images")?.iter().collect();
     images.extend(kust.list("imageTags")?.iter());
     for entry in images {
         let img = ImageRule::parse(kust, entry)?;
-        for r in acc.resources.iter_mut() {
+        apply_image(&img, &acc.config.images, &mut acc.resources)?;
+    }
+    Ok(())
+}
+
+/// kustomize's image transformer runs two passes: every `containers`/`initContainers` list at
+/// any depth, then the configured image field specs. A rule can match twice (a `tagSuffix` is
+/// then added twice, as kustomize does). CustomResourceDefinitions are left alone.
+pub(crate) fn apply_image(
+    img: &ImageRule,
+    specs: &[FieldSpec],
+    resources: &mut [Resource],
+) -> Result<()> {
+    for r in resources.iter_mut() {
+        if r.gvk().kind != "CustomResourceDefinition" {
             img.apply(&mut r.node);
+        }
+    }
+    for r in resources.iter_mut() {
+        let gvk = r.gvk();
+        if gvk.kind == "CustomResourceDefinition" {
+            continue;
+        }
+        for spec in specs.iter().filter(|s| s.matches(&gvk)) {
+            walk_field(&mut r.node, spec, Leaf::Nothing, &mut |n: &mut Node| {
+                img.update(n);
+                Ok(())
+            })?;
         }
     }
     Ok(())
 }
 
-/// The kinds kustomize's replicas transformer sets `spec/replicas` on.
-const REPLICA_KINDS: &[(&str, &str)] = &[
-    ("apps", "Deployment"),
-    ("apps", "ReplicaSet"),
-    ("apps", "StatefulSet"),
-    ("", "ReplicationController"),
-];
+/// kustomize's `Gvk.String()`: `kind.version.group`, with `[noKind]`, `[noVer]`, `[noGrp]`.
+fn gvk_text(s: &FieldSpec) -> String {
+    let or = |p: &Option<String>, none: &str| match p.as_deref() {
+        None | Some("") => none.to_string(),
+        Some(v) => v.to_string(),
+    };
+    format!(
+        "{}.{}.{}",
+        or(&s.kind, "[noKind]"),
+        or(&s.version, "[noVer]"),
+        or(&s.group, "[noGrp]")
+    )
+}
 
-fn replicas(kust: &Kustomization, entry: &Node, resources: &mut [Resource]) -> Result<()> {
+fn replicas(
+    kust: &Kustomization,
+    entry: &Node,
+    specs: &[FieldSpec],
+    resources: &mut [Resource],
+) -> Result<()> {
     let span = kust.span_of(entry);
     let m = entry
         .as_map()
@@ -121,34 +159,39 @@ fn replicas(kust: &Kustomization, entry: &Node, resources: &mut [Resource]) -> R
         ));
     };
     let mut found = false;
-    for r in resources.iter_mut() {
-        let gvk = r.gvk();
-        let kind_ok = REPLICA_KINDS.iter().any(|(g, k)| {
-            gvk.kind == *k && (g.is_empty() || gvk.group == *g || gvk.group.is_empty())
-        });
-        let name_ok = r.name() == name || r.previous_ids.iter().any(|p| p.name == name);
-        if !(kind_ok && name_ok) {
-            continue;
-        }
-        found = true;
-        let Some(root) = r.node.as_map_mut() else {
-            continue;
-        };
-        if !root.contains_key("spec") {
-            root.insert("spec", Node::map());
-        }
-        if let Some(spec) = root.get_mut("spec").and_then(Node::as_map_mut) {
-            spec.insert(
-                "replicas",
-                Node::spanned(Value::Int(count), count_node.span.clone()),
-            );
+    for spec in specs {
+        // A resource matches when its current id, or one it had before, has the name and
+        // passes the spec's kind selector.
+        let hits: Vec<usize> = resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                std::iter::once(r.id())
+                    .chain(r.previous_ids.iter().cloned())
+                    .any(|id| id.name == name && spec.matches(&id.gvk))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        found |= !hits.is_empty();
+        for i in hits {
+            let r = &mut resources[i];
+            if !spec.matches(&r.gvk()) {
+                continue;
+            }
+            walk_field(&mut r.node, spec, Leaf::Scalar, &mut |n: &mut Node| {
+                n.value = Value::Int(count);
+                n.span = count_node.span.clone();
+                Ok(())
+            })?;
         }
     }
     if !found {
+        let gvks: Vec<String> = specs.iter().map(gvk_text).collect();
         return Err(Error::new(
             span,
             format!(
-                "resource with name {name} does not match a config with the following GVK [Deployment ReplicationController ReplicaSet StatefulSet]"
+                "resource with name {name} does not match a config with the following GVK [{}]",
+                gvks.join(" ")
             ),
         ));
     }
@@ -156,7 +199,7 @@ fn replicas(kust: &Kustomization, entry: &Node, resources: &mut [Resource]) -> R
 }
 
 /// One `images:` entry.
-struct ImageRule {
+pub(crate) struct ImageRule {
     new_name: Option<Node>,
     new_tag: Option<String>,
     digest: Option<String>,
@@ -166,7 +209,7 @@ struct ImageRule {
 }
 
 impl ImageRule {
-    fn parse(kust: &Kustomization, entry: &Node) -> Result<ImageRule> {
+    pub(crate) fn parse(kust: &Kustomization, entry: &Node) -> Result<ImageRule> {
         let span = kust.span_of(entry);
         let m = entry
             .as_map()

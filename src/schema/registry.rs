@@ -293,15 +293,15 @@ impl Registry {
             locations,
             options,
             source,
-            tarball_reader: None,
+            tarball_reader: Some(super::tarball::read_schema_tarball),
             crds: RwLock::new(HashMap::new()),
             lookups: Mutex::new(HashMap::new()),
             tarballs: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Sets the function that unpacks `.tar.gz` locations. Without one, a tarball location is a
-    /// tool error.
+    /// Sets the function that unpacks `.tar.gz` locations (default: the size-capped
+    /// [`super::tarball::read_schema_tarball`]).
     pub fn with_tarball_reader(mut self, reader: TarballReader) -> Registry {
         self.tarball_reader = Some(reader);
         self

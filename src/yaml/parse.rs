@@ -24,6 +24,10 @@ pub struct Limits {
     /// Accept duplicate keys, the later one winning (sigs.k8s.io/yaml's non-strict decoding,
     /// which kustomize uses for its own file). Otherwise a duplicate key is an error.
     pub allow_duplicate_keys: bool,
+    /// Give folded (`>`) scalars the value they have after kustomize's round trip through
+    /// go-yaml v3's emitter and parser (see [`refold_like_kyaml`]). kustomize does this to
+    /// resources and strategic-merge patches, not to its own file or JSON patches.
+    pub kyaml_refold: bool,
 }
 
 impl Default for Limits {
@@ -32,6 +36,7 @@ impl Default for Limits {
             max_depth: 256,
             max_alias_nodes: 100_000,
             allow_duplicate_keys: false,
+            kyaml_refold: false,
         }
     }
 }
@@ -88,6 +93,8 @@ pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) ->
         anchors: HashMap::new(),
         docs: Vec::new(),
         alias_nodes: 0,
+        unterminated_end: (!text.ends_with('\n') && !text.ends_with('\r'))
+            .then(|| text.chars().count()),
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(ev) = parser.next_event() {
@@ -112,6 +119,9 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     docs: Vec<Node>,
     alias_nodes: usize,
+    /// The text's length in characters when its last line has no line break: a block scalar
+    /// ending there has no final line break to keep (saphyr adds one; go-yaml does not).
+    unterminated_end: Option<usize>,
 }
 
 enum Frame {
@@ -153,7 +163,16 @@ impl Builder {
                 self.alias_nodes = 0;
             }
             Event::DocumentEnd => {}
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && self.unterminated_end == Some(pspan.end.index())
+                    && text.ends_with('\n')
+                {
+                    text.to_mut().pop();
+                }
+                if style == ScalarStyle::Folded && self.limits.kyaml_refold {
+                    text = refold_like_kyaml(&text).into();
+                }
                 let value = self.scalar(&text, style, tag.as_deref(), &span)?;
                 let node = Node::spanned(value, Some(span.clone()));
                 if anchor != 0 {
@@ -357,6 +376,44 @@ impl Builder {
     }
 }
 
+/// The value a folded scalar has after go-yaml v3 writes it in folded style and reads it back.
+///
+/// v3's folded writer means to add a blank line before each line break that its reader would
+/// fold, but it tests the first line of the whole value where it should test the line after the
+/// break. So when the value does not start with a blank, a line break (after a line that does
+/// not start with a blank) gets an extra blank line even where the reader keeps the break: before
+/// a more-indented line, and before kept trailing breaks. Reading that back adds a `\n` there.
+pub fn refold_like_kyaml(value: &str) -> String {
+    let b = value.as_bytes();
+    let first = b.iter().position(|&c| c != b'\n').map(|i| b[i]);
+    if matches!(first, None | Some(b' ' | b'\t')) {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    let mut breaks = true;
+    let mut leading_blank = true;
+    for (i, ch) in value.char_indices() {
+        if ch == '\n' {
+            if !breaks && !leading_blank {
+                let run = b[i..].iter().take_while(|&&c| c == b'\n').count();
+                let at_end = i + run == b.len();
+                let next_blank = matches!(b.get(i + run), Some(b' ' | b'\t'));
+                if next_blank || (at_end && run >= 2) {
+                    out.push('\n');
+                }
+            }
+            breaks = true;
+        } else {
+            if breaks {
+                leading_blank = ch == ' ' || ch == '\t';
+            }
+            breaks = false;
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// The name of a YAML core-schema tag (`!!str` → `str`), if `tag` is one.
 fn core_tag(tag: &Tag) -> Option<&str> {
     if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
@@ -506,6 +563,45 @@ mod tests {
         let docs = parse("a: 1\n---\n# only a comment\n---\nb: 2\n").unwrap();
         assert_eq!(docs.len(), 3);
         assert!(docs[1].is_null());
+    }
+
+    #[test]
+    fn block_scalar_at_unterminated_end_has_no_final_break() {
+        let docs = parse("a: |\n  x\n  y").unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("x\ny"));
+        let docs = parse("a: |\n  x\n  y\n").unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("x\ny\n"));
+        let docs = parse("a: >\n  x\n  y\nb: 1").unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("x y\n"));
+    }
+
+    #[test]
+    fn folded_scalars_gain_kyamls_blank_lines() {
+        for (from, to) in [
+            ("a\n b\nc", "a\n\n b\nc"),
+            ("a\n\n b\nc", "a\n\n\n b\nc"),
+            (" b\nc", " b\nc"),
+            ("a\n b\n c\nd", "a\n\n b\n c\nd"),
+            ("a b\n\n\n", "a b\n\n\n\n"),
+            ("a b\n", "a b\n"),
+            ("\na\n b\n", "\na\n\n b\n"),
+            ("a b\n\tc", "a b\n\n\tc"),
+        ] {
+            assert_eq!(refold_like_kyaml(from), to, "{from:?}");
+        }
+        let limits = Limits {
+            kyaml_refold: true,
+            ..Limits::default()
+        };
+        let docs = parse_str(
+            "a: >-\n  x\n   y\nb: |-\n  x\n   y\n",
+            "t",
+            Profile::Kustomize,
+            limits,
+        )
+        .unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("x\n\n y"));
+        assert_eq!(docs[0].str_at(&["b"]), Some("x\n y"));
     }
 
     #[test]
