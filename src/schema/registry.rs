@@ -44,7 +44,8 @@ pub type TarballReader = fn(&[u8], &str) -> Result<BTreeMap<String, Vec<u8>>, Sc
 /// A compiled schema and what validation needs to know about it.
 pub struct Schema {
     validator: jsonschema::Validator,
-    /// The schema document.
+    /// The schema document as compiled (after the API-server relaxations and RE2 pattern
+    /// rewriting of [`Schema::compile`]).
     pub json: Json,
     /// Where it came from (URL, path, tarball entry or CRD).
     pub location: String,

@@ -99,7 +99,22 @@ pub(super) fn diagnostics(
                 at.key_or_value_span(),
             )
         }
-        K::Enum { .. } | K::Constant { .. } => one("schema/enum", err.to_string(), at.value_span()),
+        K::Enum { options } => {
+            let hint = match (instance.as_str(), options.as_array()) {
+                (Some(v), Some(opts)) => did_you_mean(v, opts.iter().filter_map(Json::as_str)),
+                _ => String::new(),
+            };
+            one(
+                "schema/enum",
+                format!("{}: {err}{hint}", field(&pointer)),
+                at.value_span(),
+            )
+        }
+        K::Constant { .. } => one(
+            "schema/enum",
+            format!("{}: {err}", field(&pointer)),
+            at.value_span(),
+        ),
         K::Pattern { pattern } => one(
             "schema/pattern",
             format!("{}: {err}{}", field(&pointer), pattern_hint(pattern)),
