@@ -20,6 +20,7 @@ fn registry(locations: Vec<String>, source: Arc<dyn SchemaSource>) -> Registry {
             locations,
             kubernetes_version: "1.35.0".into(),
             strict: true,
+            exact_kubeconform: false,
         },
         source,
     )
@@ -216,19 +217,28 @@ fn registry_is_shared_across_threads() {
 
 #[test]
 fn preserved_unknown_fields_and_nullable_are_accepted_as_the_api_server_does() {
-    let s = Schema::compile(
-        serde_json::json!({"properties": {"spec": {
-            "type": "object",
-            "x-kubernetes-preserve-unknown-fields": true,
-            "properties": {
-                "a": {"type": "string", "nullable": true},
-                "default": {"type": "string", "pattern": "^\\d$", "default": {"pattern": "\\d"}}
-            },
-            "additionalProperties": false
-        }}}),
-        "x",
-    )
-    .unwrap();
+    let raw = serde_json::json!({"properties": {"spec": {
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+        "properties": {
+            "a": {"type": "string", "nullable": true},
+            "default": {"type": "string", "pattern": "^\\d$", "default": {"pattern": "\\d"}}
+        },
+        "additionalProperties": false
+    }}});
+    let s = Schema::compile(raw.clone(), "x").unwrap();
+    // kubeconform's reading: closed, and null is not a string.
+    let exact = Schema::compile_exact(raw, "x").unwrap();
+    assert!(
+        !exact
+            .validator()
+            .is_valid(&serde_json::json!({"spec": {"b": 1}}))
+    );
+    assert!(
+        !exact
+            .validator()
+            .is_valid(&serde_json::json!({"spec": {"a": null}}))
+    );
     assert!(
         s.validator()
             .is_valid(&serde_json::json!({"spec": {"a": null, "b": 1}}))
