@@ -14,9 +14,11 @@ use crate::error::{Error, Result};
 use crate::resource::Resource;
 use crate::yaml::{self, Limits, Profile, Span};
 
+use super::buildmeta::{self, BuildMeta};
 use super::config::TransformerConfig;
 use super::kustomization::{KustKind, Kustomization};
 use super::load::{Loader, Location};
+use super::plugins::{self, PluginConfig};
 use super::resources::parse_resources;
 use super::sort::SortOrder;
 use super::{generators, patches, transformers};
@@ -89,11 +91,13 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
         stack: Vec::new(),
         warnings: Vec::new(),
         cache,
+        meta: BuildMeta::default(),
+        origin_path: String::new(),
     };
     let span = Span::file(start.display.as_str().into());
     let (acc, kust) = b.accumulate(&start, Expect::Either, &span)?;
     let mut resources = acc.resources;
-    finish(&mut resources, &acc.config, &acc.vars)?;
+    finish(&mut resources, &acc.config, &acc.vars, b.meta)?;
     let order = match kust.field("sortOptions") {
         Some(n) => SortOrder::parse(n, &kust.file)?,
         None => SortOrder::default(),
@@ -105,11 +109,13 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
     })
 }
 
-/// The top-level steps: hash suffixes, name references, dropping local-config objects.
+/// The top-level steps: hash suffixes, name references, vars, dropping local-config objects,
+/// build metadata.
 fn finish(
     resources: &mut Vec<Resource>,
     config: &TransformerConfig,
     vars: &[super::vars::Var],
+    meta: BuildMeta,
 ) -> Result<()> {
     for r in resources.iter_mut() {
         if r.generated.as_ref().is_some_and(|g| g.hash_suffix) {
@@ -142,7 +148,22 @@ fn finish(
             "config.kubernetes.io/local-config",
         ]) != Some("true")
     });
+    if meta.managed_by {
+        buildmeta::add_managed_by(resources);
+    }
     for r in resources.iter_mut() {
+        if let Some(a) = r
+            .node
+            .get_path_mut(&["metadata", "annotations"])
+            .and_then(yaml::Node::as_map_mut)
+        {
+            if !meta.origin {
+                a.remove(buildmeta::ORIGIN);
+            }
+            if !meta.transformers {
+                a.remove(buildmeta::TRANSFORMATIONS);
+            }
+        }
         annotations_as_strings(&mut r.node);
     }
     Ok(())
@@ -181,6 +202,52 @@ fn annotations_as_strings(node: &mut yaml::Node) {
     if empty {
         meta.remove("annotations");
     }
+}
+
+/// `openapi:` naming kustomize's own schema (`version: v1.21.2`, the one its merge keys come
+/// from) changes nothing; another version is refused as kustomize refuses it, and a schema
+/// file (`path:`) is not supported.
+fn openapi_is_builtin(n: &yaml::Node, at: &Span) -> Result<()> {
+    let Some(m) = n.as_map() else {
+        return Err(Error::new(at.clone(), "openapi must be a mapping"));
+    };
+    if m.get("path").is_some() {
+        return Err(Error::new(
+            at.clone(),
+            "openapi: a custom schema (path:) is not supported yet",
+        ));
+    }
+    match m.get("version").and_then(yaml::Node::as_str) {
+        None | Some("v1.21.2") => Ok(()),
+        Some(_) => Err(Error::new(
+            at.clone(),
+            "the specified OpenAPI version is not built in",
+        )),
+    }
+}
+
+/// Gives a node and everything below it the span `at`.
+fn respan(node: &mut yaml::Node, at: &Span) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        n.span = Some(at.clone());
+        match &mut n.value {
+            yaml::Value::Seq(items) => stack.extend(items.iter_mut()),
+            yaml::Value::Map(m) => stack.extend(m.entries_mut().iter_mut().map(|e| {
+                e.key_span = Some(at.clone());
+                &mut e.value
+            })),
+            _ => {}
+        }
+    }
+}
+
+/// The name of a kustomization's file (`kustomization.yaml`, `.yml` or `Kustomization`).
+fn kust_file_name(kust: &Kustomization) -> &str {
+    kust.file
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("kustomization.yaml")
 }
 
 /// What kind of kustomization a directory must hold.
@@ -235,6 +302,11 @@ struct Builder<'a> {
     /// Canonical directories being built, for cycle detection.
     stack: Vec<Location>,
     warnings: Vec<String>,
+    /// The top kustomization's `buildMetadata`, which holds for the whole build.
+    meta: BuildMeta,
+    /// Where the kustomization being run is, as kustomize's origin path: the entries that led
+    /// to it from the top, joined.
+    origin_path: String,
 }
 
 impl Builder<'_> {
@@ -311,11 +383,14 @@ impl Builder<'_> {
     /// A base (a directory under `resources:`), from the cache or built now.
     fn base(&mut self, dir: &Location, span: &Span) -> Result<Arc<CachedBase>> {
         self.check_cycle(dir, span)?;
+        // With build metadata a base's output depends on the path that led to it.
+        let cacheable = !self.meta.tracking();
         let cached = self
             .cache
             .bases
             .lock()
             .ok()
+            .filter(|_| cacheable)
             .and_then(|m| m.get(&dir.canonical).cloned());
         if let Some(hit) = cached {
             return Ok(hit);
@@ -330,7 +405,7 @@ impl Builder<'_> {
             vars: acc.vars,
             warnings,
         });
-        if let Ok(mut m) = self.cache.bases.lock() {
+        if cacheable && let Ok(mut m) = self.cache.bases.lock() {
             m.insert(dir.canonical.clone(), base.clone());
         }
         Ok(base)
@@ -342,8 +417,12 @@ impl Builder<'_> {
         expect: Expect,
         span: &Span,
     ) -> Result<(Accumulator, Kustomization)> {
+        let top = self.stack.is_empty();
         self.enter(dir, span)?;
         let (_, kust) = self.load_kustomization(dir, span)?;
+        if top {
+            self.meta = BuildMeta::of(&kust);
+        }
         if expect == Expect::Kustomization && kust.kind == KustKind::Component {
             return Err(Error::new(
                 span.clone(),
@@ -371,7 +450,11 @@ impl Builder<'_> {
         for (entry, span) in entries {
             let loc = self.loader.resolve(dir, dir, entry, &span)?;
             if loc.path.is_dir() {
-                let base = self.base(&loc, &span)?;
+                let outer = self.origin_path.clone();
+                self.origin_path = buildmeta::join(&outer, entry);
+                let base = self.base(&loc, &span);
+                self.origin_path = outer;
+                let base = base?;
                 acc.config.merge(base.config.clone(), &span)?;
                 self.warnings.extend(base.warnings.iter().cloned());
                 acc.append(base.resources.clone(), &span)?;
@@ -386,7 +469,13 @@ impl Builder<'_> {
                 }
             } else {
                 let bytes = self.loader.read(&loc, &span)?;
-                let res = parse_resources(&bytes, &loc.display)?;
+                let mut res = parse_resources(&bytes, &loc.display)?;
+                if self.meta.tracking() {
+                    let origin = buildmeta::file_origin(&buildmeta::join(&self.origin_path, entry));
+                    for r in &mut res {
+                        buildmeta::set_origin(r, origin.clone());
+                    }
+                }
                 acc.append(res, &span)?;
             }
         }
@@ -407,22 +496,40 @@ impl Builder<'_> {
         let mut own = super::defaults::defaults();
         own.merge(custom, &kust.field_span("configurations"))?;
         acc.config.merge(own, &kust.field_span("configurations"))?;
-        for field in ["openapi", "buildMetadata"] {
-            if let Some(n) = kust.field(field) {
-                return Err(Error::new(
-                    kust.span_of(n),
-                    format!("{field}: is not supported yet"),
-                ));
+        if let Some(n) = kust.field("openapi") {
+            openapi_is_builtin(n, &kust.span_of(n))?;
+        }
+        // kustomize merges the custom types' field specs after this kustomization's own.
+        let mut crd_config = TransformerConfig::default();
+        for (entry, span) in kust.string_list("crds")? {
+            let loc = self.loader.resolve(dir, dir, entry, &span)?;
+            let bytes = self.loader.read(&loc, &span)?;
+            for doc in
+                yaml::parse_file(&bytes, &loc.display, Profile::Kubernetes, Limits::default())?
+            {
+                if !doc.is_null() {
+                    crd_config.merge(super::crds::config_from_crds(&doc, &span)?, &span)?;
+                }
             }
         }
-        if let Some(n) = kust.field("crds") {
-            return Err(Error::new(
-                kust.span_of(n),
-                "crds: is not supported yet: describe custom name references with configurations:",
-            ));
-        }
-        // 3. generators.
+        acc.config.merge(crd_config, &kust.field_span("crds"))?;
+        // 3. generators, then builtin generator plugins.
         generators::run(self.loader, dir, kust, acc)?;
+        let configured_in = buildmeta::join(&self.origin_path, kust_file_name(kust));
+        if self.meta.tracking() {
+            for (kind, generator) in [
+                ("ConfigMap", "ConfigMapGenerator"),
+                ("Secret", "SecretGenerator"),
+            ] {
+                buildmeta::generated(&mut acc.resources, &configured_in, kind, generator);
+            }
+        }
+        for cfg in self.plugin_configs(dir, kust, "generators")? {
+            plugins::generate(self.loader, dir, &cfg, acc)?;
+            if self.meta.tracking() {
+                buildmeta::plugin_ran(&mut acc.resources, &cfg.origin_path, &cfg.res, false);
+            }
+        }
         // 4. components, into this same accumulator.
         for (entry, span) in kust.string_list("components")? {
             let loc = self.loader.resolve(dir, dir, entry, &span)?;
@@ -434,6 +541,8 @@ impl Builder<'_> {
             }
             self.enter(&loc, &span)?;
             let (_, comp) = self.load_kustomization(&loc, &span)?;
+            let outer = self.origin_path.clone();
+            self.origin_path = buildmeta::join(&outer, entry);
             if comp.kind != KustKind::Component {
                 return Err(Error::new(
                     span,
@@ -443,7 +552,9 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            self.run(&loc, &comp, acc)?;
+            let ran = self.run(&loc, &comp, acc);
+            self.origin_path = outer;
+            ran?;
             self.stack.pop();
         }
         // 5. built-in transformers in kustomize's fixed order.
@@ -472,6 +583,81 @@ impl Builder<'_> {
             }
             acc.vars.push(v);
         }
+        if self.meta.tracking() {
+            for kind in buildmeta::transformer_kinds(kust) {
+                buildmeta::transformed(&mut acc.resources, &configured_in, kind);
+            }
+        }
+        // 6. builtin transformer plugins, after all of the above.
+        for cfg in self.plugin_configs(dir, kust, "transformers")? {
+            plugins::transform(self.loader, dir, &cfg, acc)?;
+            if self.meta.tracking() {
+                buildmeta::plugin_ran(&mut acc.resources, &cfg.origin_path, &cfg.res, true);
+            }
+        }
         Ok(())
+    }
+
+    /// The plugin configurations a `generators:` or `transformers:` list names: inline YAML
+    /// objects, files, or kustomizations whose output is the configurations. As in kustomize,
+    /// all inline configurations come first, then those read from paths.
+    fn plugin_configs(
+        &mut self,
+        dir: &Location,
+        kust: &Kustomization,
+        field: &str,
+    ) -> Result<Vec<PluginConfig>> {
+        let mut out = Vec::new();
+        let mut paths = Vec::new();
+        for (entry, span) in kust.string_list(field)? {
+            // kustomize first tries the entry as YAML objects; a path is not one.
+            if entry.contains(':')
+                && let Ok(res) = parse_resources(entry.as_bytes(), &kust.file)
+                && !res.is_empty()
+            {
+                let at = buildmeta::join(&self.origin_path, kust_file_name(kust));
+                // Spans inside the entry count from its own first line; point at the entry.
+                let res = res.into_iter().map(|mut r| {
+                    respan(&mut r.node, &span);
+                    r.origin = span.clone();
+                    r
+                });
+                out.extend(res.map(|res| PluginConfig {
+                    res,
+                    file: kust.file.clone(),
+                    source: kust.source.clone(),
+                    origin_path: at.clone(),
+                }));
+                continue;
+            }
+            paths.push((entry, span));
+        }
+        for (entry, span) in paths {
+            let loc = self.loader.resolve(dir, dir, entry, &span)?;
+            let at = buildmeta::join(&self.origin_path, entry);
+            if loc.path.is_dir() {
+                let outer = std::mem::replace(&mut self.origin_path, at.clone());
+                let base = self.base(&loc, &span);
+                self.origin_path = outer;
+                out.extend(base?.resources.iter().map(|res| PluginConfig {
+                    res: res.clone(),
+                    file: res.origin.file.to_string(),
+                    source: "".into(),
+                    origin_path: buildmeta::config_path(res, at.clone()),
+                }));
+            } else {
+                let bytes = self.loader.read(&loc, &span)?;
+                let source: Arc<str> = String::from_utf8_lossy(&bytes).into();
+                for res in parse_resources(&bytes, &loc.display)? {
+                    out.push(PluginConfig {
+                        res,
+                        file: loc.display.clone(),
+                        source: source.clone(),
+                        origin_path: at.clone(),
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 }

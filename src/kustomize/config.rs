@@ -203,7 +203,8 @@ fn parse_gvk_and(
     Ok(gvk)
 }
 
-fn parse_field_spec(node: &Node) -> Result<FieldSpec> {
+/// Reads one field spec (`group`, `version`, `kind`, `path`, `create`).
+pub fn parse_field_spec(node: &Node) -> Result<FieldSpec> {
     let (group, version, kind) = parse_gvk_and(node, "field spec", &["path", "create"])?;
     let mut path = String::new();
     let mut create = false;
@@ -224,7 +225,8 @@ fn parse_field_spec(node: &Node) -> Result<FieldSpec> {
     ))
 }
 
-fn parse_specs(node: &Node, what: &str) -> Result<Vec<FieldSpec>> {
+/// Reads a list of field specs, dropping duplicates.
+pub fn parse_specs(node: &Node, what: &str) -> Result<Vec<FieldSpec>> {
     let mut out = Vec::new();
     for item in want_seq(node, what)? {
         merge_spec(&mut out, parse_field_spec(item)?, &node_span(item))?;

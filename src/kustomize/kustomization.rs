@@ -59,14 +59,6 @@ const UNSUPPORTED_FIELDS: &[(&str, &str)] = &[
         "helmChartInflationGenerator is not supported by Flux; use a HelmRelease",
     ),
     (
-        "generators",
-        "generator plugins (generators:) are not supported: Flux builds without plugins",
-    ),
-    (
-        "transformers",
-        "transformer plugins (transformers:) are not supported: Flux builds without plugins",
-    ),
-    (
         "validators",
         "validator plugins (validators:) are not supported: Flux builds without plugins",
     ),
@@ -106,11 +98,38 @@ pub struct Kustomization {
     pub source: std::sync::Arc<str>,
 }
 
+/// kustomize decodes its file through Go's encoding/json, which matches field names without
+/// regard to case: `nameprefix:` sets `namePrefix`. Keys are renamed to their proper spelling.
+/// When two spellings of one field are present, the one whose spelling sorts last wins: the YAML
+/// reaches Go's decoder as a JSON object with sorted keys, and the last assignment stays.
+fn canonical_field_names(root: &mut Node) {
+    let Some(map) = root.as_map_mut() else { return };
+    let mut renamed = Mapping::new();
+    let mut spelled: std::collections::HashMap<String, String> = Default::default();
+    for mut e in std::mem::take(map.entries_mut()) {
+        let written = e.key.clone();
+        if !KNOWN_FIELDS.contains(&e.key.as_str())
+            && let Some(proper) = KNOWN_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(&e.key))
+        {
+            e.key = proper.to_string();
+        }
+        if let Some(before) = spelled.get(&e.key)
+            && *before > written
+        {
+            continue;
+        }
+        spelled.insert(e.key.clone(), written);
+        renamed.remove(&e.key);
+        renamed.push(e);
+    }
+    *map = renamed;
+}
+
 impl Kustomization {
     /// Parses and checks a kustomization document.
     pub fn from_node(mut root: Node, file: &str) -> Result<Kustomization> {
-        let span = root.span.clone().unwrap_or_else(|| Span::file(file.into()));
         canonical_field_names(&mut root);
+        let span = root.span.clone().unwrap_or_else(|| Span::file(file.into()));
         let map = match &root.value {
             Value::Map(m) => m,
             Value::Null => {
@@ -246,23 +265,6 @@ impl Kustomization {
             self.span_of(n),
             format!("{name} must be {want}, not {}", describe(n)),
         )
-    }
-}
-
-/// kustomize decodes its file with Go's JSON decoder, which matches field names ignoring case
-/// (`Resources:` works). Renames such keys to their canonical spelling; when two spellings of
-/// one field appear, the later wins, as in Go.
-fn canonical_field_names(root: &mut Node) {
-    let Some(m) = root.as_map_mut() else { return };
-    let entries = std::mem::take(m.entries_mut());
-    for mut e in entries {
-        if let Some(canon) = KNOWN_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(&e.key)) {
-            e.key = canon.to_string();
-        }
-        if m.contains_key(&e.key) {
-            m.remove(&e.key);
-        }
-        m.push(e);
     }
 }
 

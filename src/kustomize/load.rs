@@ -182,6 +182,12 @@ impl Loader {
 
     /// Reads a file the loader resolved, keeping its text for later merges.
     pub fn read(&self, loc: &Location, span: &Span) -> Result<Vec<u8>> {
+        if loc.path.is_dir() {
+            return Err(Error::new(
+                span.clone(),
+                format!("'{}' must resolve to a file", loc.display),
+            ));
+        }
         let bytes = std::fs::read(&loc.path)
             .map_err(|e| Error::new(span.clone(), format!("cannot read {}: {e}", loc.display)))?;
         if let Ok(text) = std::str::from_utf8(&bytes)

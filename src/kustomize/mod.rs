@@ -5,7 +5,9 @@
 //! remember where each of their nodes was written.
 
 mod build;
+pub mod buildmeta;
 pub mod config;
+pub mod crds;
 pub mod defaults;
 pub mod fieldpath;
 pub mod fieldspec;
@@ -18,6 +20,7 @@ pub mod load;
 pub mod merge_keys;
 pub mod nameref;
 mod patches;
+mod plugins;
 pub mod replacements;
 pub mod resources;
 pub mod scope;

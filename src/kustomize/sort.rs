@@ -100,7 +100,11 @@ impl SortOrder {
                 }
                 Ok(SortOrder::Fifo)
             }
-            "legacy" | "" => {
+            "" => Err(Error::new(
+                span,
+                "the field 'sortOptions.order' must be one of [fifo, legacy]",
+            )),
+            "legacy" => {
                 let Some(legacy) = legacy else {
                     return Ok(SortOrder::default());
                 };

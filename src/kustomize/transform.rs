@@ -271,6 +271,16 @@ pub fn add_name_prefix_suffix(
     Ok(())
 }
 
+/// The PrefixTransformer (`is_prefix`) or SuffixTransformer with explicit field specs.
+pub fn add_affix(
+    res: &mut [Resource],
+    affix_text: &str,
+    specs: &[FieldSpec],
+    is_prefix: bool,
+) -> Result<()> {
+    affix(res, affix_text, specs, is_prefix)
+}
+
 fn affix(res: &mut [Resource], affix: &str, specs: &[FieldSpec], is_prefix: bool) -> Result<()> {
     for r in res.iter_mut() {
         let org = r.original_id();

@@ -32,6 +32,7 @@ pub(crate) fn run(kust: &Kustomization, acc: &mut Accumulator) -> Result<()> {
         })?;
         let mut pairs = Vec::new();
         let (mut selectors, mut templates) = (false, false);
+        let mut fields: Vec<super::fieldspec::FieldSpec> = Vec::new();
         for e in m.entries() {
             let at = e.key_span.clone().unwrap_or(span.clone());
             match e.key.as_str() {
@@ -41,20 +42,15 @@ pub(crate) fn run(kust: &Kustomization, acc: &mut Accumulator) -> Result<()> {
                 "pairs" => {}
                 "includeSelectors" => selectors = flag(&e.value, &at, "includeSelectors")?,
                 "includeTemplates" => templates = flag(&e.value, &at, "includeTemplates")?,
-                "fields" => {
-                    return Err(Error::new(at, "labels.fields is not supported yet"));
-                }
+                "fields" if e.value.is_null() => {}
+                "fields" => fields = super::config::parse_specs(&e.value, "labels.fields")?,
                 other => return Err(Error::new(at, format!("labels: unknown field {other:?}"))),
             }
         }
-        if !pairs.is_empty() {
-            transform::add_labels(
-                &mut acc.resources,
-                &pairs,
-                selectors,
-                templates,
-                &acc.config,
-            )?;
+        if let Some((_, _, at)) = pairs.first() {
+            let specs =
+                transform::label_field_specs(selectors, templates, &fields, &acc.config, at)?;
+            transform::set_entries(&mut acc.resources, &pairs, &specs)?;
         }
     }
     let common = kust.string_map("commonLabels")?;
@@ -135,7 +131,7 @@ fn gvk_text(s: &FieldSpec) -> String {
     )
 }
 
-fn replicas(
+pub(crate) fn replicas(
     kust: &Kustomization,
     entry: &Node,
     specs: &[FieldSpec],

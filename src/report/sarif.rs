@@ -1,8 +1,9 @@
 //! `sarif`: SARIF 2.1.0, the format code-scanning dashboards (GitHub, GitLab, Azure) read.
 //!
-//! One run; the driver lists every rule of [`crate::rules::RULES`] (plus any rule id a finding
-//! uses that the table lacks) with its summary and help, and each result points at its rule by
-//! id and index. Files inside [`RenderOptions::repo_root`] are URIs relative to the base id
+//! One run; the driver lists the rules the findings use (in the order of
+//! [`crate::rules::RULES`], then ids the table lacks) with their summary and help, and each
+//! result points at its rule by id and index. Listing only used rules keeps a report stable as
+//! fluxval gains rules. Files inside [`RenderOptions::repo_root`] are URIs relative to the base id
 //! `%SRCROOT%` (which `originalUriBaseIds` resolves when the root is an absolute path); files
 //! outside it are absolute `file://` URIs. Columns count Unicode code points, as spans do.
 //!
@@ -73,9 +74,13 @@ pub(super) fn render(
     out.write_all(doc.to_pretty().as_bytes())
 }
 
-/// The catalogue's ids in its order, then ids only findings name, sorted.
+/// The ids the findings use: in the catalogue's order, then ids only findings name, sorted.
 fn rule_ids(diags: &[Diagnostic]) -> Vec<String> {
-    let mut ids: Vec<String> = RULES.iter().map(|r| r.id.to_string()).collect();
+    let mut ids: Vec<String> = RULES
+        .iter()
+        .filter(|r| diags.iter().any(|d| d.rule == r.id))
+        .map(|r| r.id.to_string())
+        .collect();
     let mut extra: Vec<String> = diags
         .iter()
         .filter(|d| !ids.contains(&d.rule))

@@ -84,6 +84,116 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], display: &str) -> Result<&'a str> {
 
 /// Parses every document of `text`. An empty or comment-only document gives a `null` node.
 pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) -> Result<Vec<Node>> {
+    // go-yaml accepts continuation lines of a quoted scalar at any indentation; saphyr wants
+    // them indented past the enclosing block. Their leading blanks are not part of the value,
+    // so indenting them changes nothing but saphyr's mind.
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for _ in 0..10_000 {
+        match parse_once(&text, display, profile, limits) {
+            Err(Retry::QuotedIndent { line, col }) => match indent_quoted(&text, line, col) {
+                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                None => return Err(quoted_indent_error(display, line, col)),
+            },
+            Err(Retry::Fail(e)) => return Err(e),
+            Ok(docs) => return Ok(docs),
+        }
+    }
+    Err(Error::new(
+        Span::file(display.into()),
+        "invalid YAML: too many badly indented quoted scalars",
+    ))
+}
+
+/// What a mapping key spelled `<<` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MergeKey {
+    /// Not `<<`.
+    No,
+    /// A plain `<<`: a merge key.
+    Merge,
+    /// A quoted or tagged `<<`: an ordinary key to YAML.
+    Quoted,
+}
+
+enum Retry {
+    /// saphyr refused a quoted scalar's indentation; its opening quote is at this 1-based
+    /// line and 0-based character column.
+    QuotedIndent {
+        line: usize,
+        col: usize,
+    },
+    Fail(Error),
+}
+
+fn quoted_indent_error(display: &str, line: usize, col: usize) -> Error {
+    Error::new(
+        Span::new(display.into(), line as u32, col as u32 + 1),
+        "invalid YAML: invalid indentation in quoted scalar",
+    )
+}
+
+/// Indents every continuation line of the quoted scalar opening at `line`:`col` past the
+/// opening quote. `None` when there is no quoted scalar there.
+fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
+    let start_line = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum::<usize>();
+    let rest = &text[start_line..];
+    let quote_at = start_line + rest.char_indices().nth(col).map(|(i, _)| i)?;
+    let quote = text[quote_at..].chars().next()?;
+    if quote != '\'' && quote != '"' {
+        return None;
+    }
+    let pad = " ".repeat(col + 1);
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(&text[..=quote_at]);
+    let mut chars = text[quote_at + 1..].char_indices().peekable();
+    let mut end = text.len();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                out.push(c);
+                if let Some((_, n)) = chars.next() {
+                    out.push(n);
+                    if n == '\n' {
+                        out.push_str(&pad);
+                    }
+                }
+            }
+            '\'' if quote == '\'' => {
+                out.push(c);
+                if chars.peek().is_some_and(|&(_, n)| n == '\'') {
+                    chars.next();
+                    out.push('\'');
+                } else {
+                    end = quote_at + 1 + i + 1;
+                    break;
+                }
+            }
+            '"' if quote == '"' => {
+                out.push(c);
+                end = quote_at + 1 + i + 1;
+                break;
+            }
+            '\n' => {
+                out.push(c);
+                out.push_str(&pad);
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push_str(&text[end.min(text.len())..]);
+    Some(out)
+}
+
+fn parse_once(
+    text: &str,
+    display: &str,
+    profile: Profile,
+    limits: Limits,
+) -> std::result::Result<Vec<Node>, Retry> {
     let file: Arc<str> = display.into();
     let mut b = Builder {
         file: file.clone(),
@@ -93,6 +203,7 @@ pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) ->
         anchors: HashMap::new(),
         docs: Vec::new(),
         alias_nodes: 0,
+        plain_key: false,
         unterminated_end: (!text.ends_with('\n') && !text.ends_with('\r'))
             .then(|| text.chars().count()),
     };
@@ -100,12 +211,18 @@ pub fn parse_str(text: &str, display: &str, profile: Profile, limits: Limits) ->
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| {
             let m = e.marker();
-            Error::new(
+            if e.info() == "invalid indentation in quoted scalar" {
+                return Retry::QuotedIndent {
+                    line: m.line(),
+                    col: m.col(),
+                };
+            }
+            Retry::Fail(Error::new(
                 Span::new(file.clone(), m.line() as u32, m.col() as u32 + 1),
                 format!("invalid YAML: {}", e.info()),
-            )
+            ))
         })?;
-        b.event(ev, span)?;
+        b.event(ev, span).map_err(Retry::Fail)?;
     }
     Ok(b.docs)
 }
@@ -119,6 +236,8 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     docs: Vec<Node>,
     alias_nodes: usize,
+    /// Whether the scalar being pushed was plain and untagged (a `<<` key then merges).
+    plain_key: bool,
     /// The text's length in characters when its last line has no line break: a block scalar
     /// ending there has no final line break to keep (saphyr adds one; go-yaml does not).
     unterminated_end: Option<usize>,
@@ -138,6 +257,8 @@ enum Frame {
         size: usize,
         /// The key read, waiting for its value.
         key: Option<(String, Span)>,
+        /// What the pending key is when it reads `<<`.
+        merge_key: MergeKey,
         /// Merge sources (`<<`) in order; applied when the mapping ends.
         merges: Vec<Node>,
         /// Line of each explicit key, for duplicate-key errors.
@@ -178,7 +299,10 @@ impl Builder {
                 if anchor != 0 {
                     self.anchors.insert(anchor, (node.clone(), 1));
                 }
-                self.push(node, 1, Some(text.into_owned()))?;
+                self.plain_key = style == ScalarStyle::Plain && tag.is_none();
+                let pushed = self.push(node, 1, Some(text.into_owned()));
+                self.plain_key = false;
+                pushed?;
             }
             Event::Alias(id) => {
                 let Some((node, size)) = self.anchors.get(&id).cloned() else {
@@ -217,6 +341,7 @@ impl Builder {
                     anchor,
                     size: 1,
                     key: None,
+                    merge_key: MergeKey::No,
                     merges: Vec::new(),
                     lines: HashMap::new(),
                 });
@@ -318,6 +443,7 @@ impl Builder {
     /// source text, used when the node is a mapping key.
     fn push(&mut self, node: Node, size: usize, key_text: Option<String>) -> Result<()> {
         let allow_dups = self.limits.allow_duplicate_keys;
+        let profile = self.profile;
         match self.stack.last_mut() {
             None => {
                 self.docs.push(node);
@@ -334,6 +460,7 @@ impl Builder {
                 merges,
                 lines,
                 size: s,
+                merge_key,
                 ..
             }) => {
                 *s += size;
@@ -346,13 +473,34 @@ impl Builder {
                                 format!("a {} cannot be a mapping key", node.type_name()),
                             ));
                         };
+                        *merge_key = match (text == "<<", self.plain_key) {
+                            (false, _) => MergeKey::No,
+                            (true, true) => MergeKey::Merge,
+                            (true, false) => MergeKey::Quoted,
+                        };
                         *key = Some((text, span));
                         Ok(())
                     }
                     Some((k, kspan)) => {
-                        if k == "<<" && node.as_str().is_none() {
-                            merges.push(node);
-                            return Ok(());
+                        match merge_key {
+                            MergeKey::Merge => {
+                                if !matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+                                    return Err(Error::new(
+                                        node.span.clone().unwrap_or(kspan),
+                                        "map merge requires map or sequence of maps as the value",
+                                    ));
+                                }
+                                merges.push(node);
+                                return Ok(());
+                            }
+                            // kustomize drops a quoted or tagged `<<` key with its value,
+                            // unless a merge key came before it in the mapping.
+                            MergeKey::Quoted
+                                if profile == Profile::Kustomize && merges.is_empty() =>
+                            {
+                                return Ok(());
+                            }
+                            _ => {}
                         }
                         if allow_dups && lines.contains_key(&k) {
                             map.remove(&k);
@@ -442,13 +590,14 @@ fn apply_merges(map: &mut Mapping, merges: Vec<Node>) -> Result<()> {
         let sources: Vec<Node> = match source.value {
             Value::Map(_) => vec![source],
             Value::Seq(items) => items,
-            _ => unreachable!("scalars are not collected as merge sources"),
+            // Only mappings and sequences are collected as merge sources.
+            _ => continue,
         };
         for s in sources {
             let Value::Map(m) = s.value else {
                 return Err(Error::new(
                     span.clone().expect("parsed nodes have spans"),
-                    "merge key << needs a mapping or a sequence of mappings",
+                    "map merge requires map or sequence of maps as the value",
                 ));
             };
             for e in m.entries() {
@@ -602,6 +751,15 @@ mod tests {
         .unwrap();
         assert_eq!(docs[0].str_at(&["a"]), Some("x\n\n y"));
         assert_eq!(docs[0].str_at(&["b"]), Some("x\n y"));
+    }
+
+    #[test]
+    fn quoted_scalars_continue_at_any_indentation() {
+        let docs =
+            parse("a:\n  b: 'one\n  two'\n  c: \"x\n y\\\n   z\"\n  d: 'it''s\nok'\n").unwrap();
+        assert_eq!(docs[0].str_at(&["a", "b"]), Some("one two"));
+        assert_eq!(docs[0].str_at(&["a", "c"]), Some("x yz"));
+        assert_eq!(docs[0].str_at(&["a", "d"]), Some("it's ok"));
     }
 
     #[test]
