@@ -266,7 +266,10 @@ fn sarif_golden() {
     }
     // Every rule a finding uses is listed once, catalogued ones with their help.
     for d in findings() {
-        let listed: Vec<_> = rules.iter().filter(|r| r["id"] == d.rule.as_str()).collect();
+        let listed: Vec<_> = rules
+            .iter()
+            .filter(|r| r["id"] == d.rule.as_str())
+            .collect();
         assert_eq!(listed.len(), 1, "rule {} listed once", d.rule);
         if let Some(rule) = fluxval::rules::rule(&d.rule) {
             assert_eq!(listed[0]["help"]["text"], rule.help);
