@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
 
 /// Validate Flux CD GitOps repositories before they reach a cluster.
 #[derive(Debug, Parser)]
@@ -26,4 +28,94 @@ pub enum Command {
               value_parser = ["LoadRestrictionsNone", "LoadRestrictionsRootOnly"])]
         load_restrictor: String,
     },
+    /// Build every kustomize root and validate every resource against its schema.
+    Validate(ValidateArgs),
+    /// Work with schemas.
+    #[command(subcommand)]
+    Schemas(SchemasCommand),
+    /// A drop-in for kubeconform v0.7.0: same flags, same output, same exit codes.
+    #[command(disable_help_flag = true)]
+    Kubeconform {
+        /// kubeconform's flags and paths, e.g. `-strict -summary deploy/`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// `fluxval schemas …`.
+#[derive(Debug, Subcommand)]
+pub enum SchemasCommand {
+    /// Convert CustomResourceDefinitions into kubeconform-named JSON schema files.
+    Import {
+        /// CRD files or directories.
+        #[arg(required = true)]
+        crds: Vec<PathBuf>,
+        /// Where to write the schema files.
+        #[arg(long, value_name = "DIR")]
+        output_dir: PathBuf,
+    },
+}
+
+/// When to colour text output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Flags of `fluxval validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files or directories to validate.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Where schemas are: a kubeconform template, a directory, a .json file, a .tar.gz, or an
+    /// alias (`default`, `flux`, `flux@vX.Y.Z`). Repeatable; tried in order. Default: default, flux.
+    #[arg(long = "schema-location", value_name = "LOCATION")]
+    pub schema_locations: Vec<String>,
+    /// Kubernetes version of the schemas (`master` or x.y.z).
+    #[arg(long, value_name = "VERSION", default_value = "master")]
+    pub kubernetes_version: String,
+    /// Make no network connection: use cached schemas only.
+    #[arg(long)]
+    pub offline: bool,
+    /// Schema cache directory (default: the user's cache directory).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// CustomResourceDefinitions to validate custom kinds with (file, directory or URL).
+    #[arg(long, value_name = "FILE|DIR|URL")]
+    pub crd: Vec<String>,
+    /// A kind with no schema is an error instead of a warning.
+    #[arg(long)]
+    pub require_schemas: bool,
+    /// Accept unknown fields and duplicate keys.
+    #[arg(long)]
+    pub no_strict: bool,
+    /// Do not evaluate CRD x-kubernetes-validations (CEL) rules.
+    #[arg(long)]
+    pub skip_cel: bool,
+    /// Kinds not to validate (`Kind` or `apiVersion/Kind`, comma-separated; repeatable).
+    #[arg(long, value_name = "KINDS")]
+    pub skip: Vec<String>,
+    /// Kinds that must not appear (`Kind` or `apiVersion/Kind`, comma-separated; repeatable).
+    #[arg(long, value_name = "KINDS")]
+    pub reject: Vec<String>,
+    /// Remove a field before validation: `[apiVersion/Kind:]/json/pointer` (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub skip_json_path: Vec<String>,
+    /// kustomize's load restrictor. The default is Flux's: LoadRestrictionsNone.
+    #[arg(long, value_name = "RESTRICTOR", default_value = "LoadRestrictionsNone",
+          value_parser = ["LoadRestrictionsNone", "LoadRestrictionsRootOnly"])]
+    pub load_restrictor: String,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }

@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod kubeconform;
 pub mod kustomize;
+pub mod pipeline;
 pub mod repo;
 pub mod report;
 pub mod resource;

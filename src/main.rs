@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use fluxval::cli::{Cli, Command};
+use fluxval::cli::{Cli, Command, SchemasCommand};
+use fluxval::run;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -11,6 +12,11 @@ fn main() -> ExitCode {
         Command::Build {
             dir,
             load_restrictor,
-        } => fluxval::run::build(&dir, &load_restrictor),
+        } => run::build(&dir, &load_restrictor),
+        Command::Validate(args) => run::validate(&args),
+        Command::Schemas(SchemasCommand::Import { crds, output_dir }) => {
+            run::schemas_import(&crds, &output_dir)
+        }
+        Command::Kubeconform { args } => run::kubeconform(&args),
     }
 }

@@ -1,10 +1,19 @@
 //! Running subcommands: the glue between the CLI and the library, returning exit codes.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use crate::cli::{ColorChoice, ValidateArgs};
+use crate::kubeconform::{DocValidator, Outcome as KcOutcome, ValidationError as KcError};
 use crate::kustomize::{self, BuildOptions, LoadRestrictor};
+use crate::pipeline;
+use crate::report::{self, Format, RenderOptions, Summary};
+use crate::schema::{
+    FetchOptions, Fetcher, Lookup, Registry, RegistryOptions, read_schema_tarball,
+};
+use crate::validate::ValidateOptions;
 
 /// Exit code: no findings.
 pub const EXIT_OK: u8 = 0;
@@ -47,6 +56,321 @@ pub fn build(dir: &Path, restrictor: &str) -> ExitCode {
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(EXIT_FINDINGS)
+        }
+    }
+}
+
+/// `fluxval validate`: build, validate, report. Exit 0 clean, 1 errors found, 2 could not run.
+pub fn validate(args: &ValidateArgs) -> ExitCode {
+    match validate_inner(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn validate_inner(args: &ValidateArgs) -> Result<u8, String> {
+    let load_restrictor = LoadRestrictor::parse(&args.load_restrictor)
+        .ok_or_else(|| format!("unknown load restrictor {:?}", args.load_restrictor))?;
+    let fetcher = Arc::new(
+        Fetcher::new(FetchOptions {
+            cache_dir: args
+                .cache_dir
+                .clone()
+                .or_else(crate::schema::default_cache_dir),
+            offline: args.offline,
+            ..FetchOptions::default()
+        })
+        .map_err(|e| e.to_string())?,
+    );
+    let registry = Registry::new(
+        RegistryOptions {
+            locations: args.schema_locations.clone(),
+            kubernetes_version: args.kubernetes_version.clone(),
+            strict: !args.no_strict,
+        },
+        fetcher.clone(),
+    )
+    .map_err(|e| e.to_string())?
+    .with_tarball_reader(read_schema_tarball);
+    for crd in &args.crd {
+        load_crds(&registry, &fetcher, crd)?;
+    }
+    let config = pipeline::Config {
+        paths: args.paths.clone(),
+        build: BuildOptions { load_restrictor },
+        validate: ValidateOptions {
+            strict: !args.no_strict,
+            skip_cel: args.skip_cel,
+            skip: split_kinds(&args.skip),
+            reject: split_kinds(&args.reject),
+            skip_json_paths: args.skip_json_path.clone(),
+            require_schemas: args.require_schemas,
+            schema_only: false,
+        },
+    };
+    let outcome = pipeline::run(&config, &registry).map_err(|e| e.to_string())?;
+    for w in fetcher.take_warnings() {
+        eprintln!("warning: {w}");
+    }
+    let summary = Summary {
+        resources: outcome.totals.resources,
+        roots: outcome.totals.roots,
+        files: outcome.totals.files,
+        skipped_schemas: outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "schema/skipped" || d.rule == "schema/missing")
+            .count(),
+        duration: outcome.totals.duration,
+        ..Summary::default()
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => report::stdout_color(),
+    };
+    let repo_root = args
+        .paths
+        .first()
+        .and_then(|p| crate::repo::find_root(p).ok())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let opts = RenderOptions {
+        color: color && args.output == Format::Text,
+        repo_root,
+        ..RenderOptions::default()
+    };
+    let mut out = std::io::stdout().lock();
+    report::render(args.output, &outcome.diagnostics, &summary, &opts, &mut out)
+        .and_then(|_| out.flush())
+        .map_err(|e| format!("cannot write the report: {e}"))?;
+    Ok(report::exit_code(&outcome.diagnostics) as u8)
+}
+
+/// Splits kubeconform-style comma lists (`--skip A,B --skip C`).
+fn split_kinds(list: &[String]) -> Vec<String> {
+    list.iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Registers the CRDs in a file, a directory (recursively, `.yaml`/`.yml`/`.json`) or a URL.
+fn load_crds(registry: &Registry, fetcher: &Fetcher, what: &str) -> Result<(), String> {
+    let add = |bytes: &[u8], display: &str| {
+        registry
+            .add_crd_documents(bytes, display)
+            .map(|_| ())
+            .map_err(|e| format!("{display}: {e}"))
+    };
+    if crate::schema::is_url(what) {
+        return match fetcher.fetch(what).map_err(|e| e.to_string())? {
+            crate::schema::Fetched::Bytes(b) => add(&b, what),
+            crate::schema::Fetched::NotFound => Err(format!("{what}: not found")),
+            crate::schema::Fetched::Offline => Err(format!("{what}: offline and not cached")),
+        };
+    }
+    let path = Path::new(what);
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let mut stack = vec![path.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let rd = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+            for e in rd.flatten() {
+                let p = e.path();
+                let ft = e.file_type().map_err(|e| format!("{}: {e}", p.display()))?;
+                if ft.is_dir() {
+                    stack.push(p);
+                } else if ft.is_file()
+                    && p.extension()
+                        .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+    } else {
+        files.push(path.to_path_buf());
+    }
+    for f in files {
+        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        add(&bytes, &f.display().to_string())?;
+    }
+    Ok(())
+}
+
+/// `fluxval schemas import CRD… --output-dir DIR`: one kubeconform-named file per CRD version.
+pub fn schemas_import(crds: &[PathBuf], output_dir: &Path) -> ExitCode {
+    let mut files = Vec::new();
+    for c in crds {
+        if c.is_dir() {
+            let mut stack = vec![c.clone()];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p
+                        .extension()
+                        .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                    {
+                        files.push(p);
+                    }
+                }
+            }
+        } else {
+            files.push(c.clone());
+        }
+    }
+    files.sort();
+    if let Err(e) = std::fs::create_dir_all(output_dir) {
+        eprintln!("error: {}: {e}", output_dir.display());
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let mut written = 0;
+    let mut failed = false;
+    for f in files {
+        let shown = f.display().to_string();
+        let bytes = match std::fs::read(&f) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {shown}: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        };
+        let docs = match crate::yaml::parse_file(
+            &bytes,
+            &shown,
+            crate::yaml::Profile::Kubernetes,
+            crate::yaml::Limits::default(),
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("{e}");
+                failed = true;
+                continue;
+            }
+        };
+        for doc in docs
+            .iter()
+            .filter(|d| d.str_at(&["kind"]) == Some("CustomResourceDefinition"))
+        {
+            match crate::schema::crd_schemas(doc) {
+                Ok(schemas) => {
+                    for (gvk, json) in schemas {
+                        let name = crate::schema::location::schema_file_name(&gvk);
+                        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+                        let target = output_dir.join(&name);
+                        if let Err(e) = std::fs::write(&target, text) {
+                            eprintln!("error: {}: {e}", target.display());
+                            return ExitCode::from(EXIT_ERROR);
+                        }
+                        println!("{}", target.display());
+                        written += 1;
+                    }
+                }
+                Err(e) => {
+                    let at = doc
+                        .span
+                        .clone()
+                        .map(|s| s.to_string())
+                        .unwrap_or(shown.clone());
+                    eprintln!("{at}: error: {e}");
+                    failed = true;
+                }
+            }
+        }
+    }
+    if written == 0 && !failed {
+        eprintln!("error: no CustomResourceDefinition found");
+        return ExitCode::from(EXIT_FINDINGS);
+    }
+    ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// `fluxval kubeconform …`: kubeconform's front end on fluxval's schemas and validator.
+pub fn kubeconform(args: &[String]) -> ExitCode {
+    let mut factory = |cfg: &crate::kubeconform::Config| -> Result<Box<dyn DocValidator>, String> {
+        let cache_dir = (!cfg.cache.is_empty()).then(|| PathBuf::from(&cfg.cache));
+        let fetcher = Fetcher::new(FetchOptions {
+            // kubeconform caches only with -cache.
+            cache_dir,
+            progress: false,
+            ..FetchOptions::default()
+        })
+        .map_err(|e| e.to_string())?;
+        let registry = Registry::new(
+            RegistryOptions {
+                locations: cfg.locations(),
+                kubernetes_version: cfg.kubernetes_version.clone(),
+                strict: cfg.strict,
+            },
+            Arc::new(fetcher),
+        )
+        .map_err(|e| e.to_string())?
+        .with_tarball_reader(read_schema_tarball);
+        Ok(Box::new(KubeconformValidator { registry }))
+    };
+    let code = crate::kubeconform::run_cli(args, &mut factory);
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// Validates kubeconform documents with the registry, checking only the JSON Schema.
+struct KubeconformValidator {
+    registry: Registry,
+}
+
+impl DocValidator for KubeconformValidator {
+    fn validate(&self, doc: &crate::kubeconform::Document) -> KcOutcome {
+        let span = doc
+            .node
+            .span
+            .clone()
+            .unwrap_or_else(|| crate::yaml::Span::file(doc.path.as_str().into()));
+        let res = crate::resource::Resource::new(doc.node.clone(), span);
+        let gvk = res.gvk();
+        let schema = match self.registry.lookup(&gvk) {
+            Err(e) => return KcOutcome::Error(e.to_string()),
+            Ok(Lookup::NotFound) | Ok(Lookup::Unavailable(_)) => return KcOutcome::NotFound,
+            Ok(Lookup::Found(s)) => s,
+        };
+        let opts = ValidateOptions {
+            schema_only: true,
+            ..ValidateOptions::default()
+        };
+        let diags = match crate::validate::validate_resource(&res, None, &self.registry, &opts) {
+            Ok(d) => d,
+            Err(e) => return KcOutcome::Error(e.to_string()),
+        };
+        let errors: Vec<KcError> = diags
+            .into_iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .map(|d| KcError {
+                path: d.pointer.unwrap_or_default(),
+                msg: d.message,
+                causes: Vec::new(),
+            })
+            .collect();
+        if errors.is_empty() {
+            KcOutcome::Valid
+        } else {
+            let location = &schema.location;
+            let url = if crate::schema::is_url(location) || location.starts_with("file://") {
+                location.clone()
+            } else {
+                let abs =
+                    std::fs::canonicalize(location).unwrap_or_else(|_| PathBuf::from(location));
+                format!("file://{}", abs.display())
+            };
+            KcOutcome::Invalid {
+                schema: url,
+                errors,
+            }
         }
     }
 }

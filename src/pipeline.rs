@@ -1,0 +1,158 @@
+//! `fluxval validate` end to end: discover → build → validate → findings.
+//!
+//! One process does what CI scripts do with `kustomize build | kubeconform` per directory:
+//! every kustomize root is built in parallel (bases shared), every resulting resource and every
+//! plain manifest is validated against compiled-once schemas, and findings from the same source
+//! line in several overlays are merged.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, dedupe};
+use crate::kustomize::{BuildOptions, build_all};
+use crate::repo;
+use crate::resource::Resource;
+use crate::schema::{Registry, SchemaError};
+use crate::validate::{ValidateOptions, add_crds, read_documents, validate_resource};
+
+/// What to validate and how.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Files or directories to validate (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// How kustomize builds.
+    pub build: BuildOptions,
+    /// How each resource is validated.
+    pub validate: ValidateOptions,
+}
+
+/// Totals for the closing summary line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Resources validated (after builds), counting each overlay's copy.
+    pub resources: usize,
+    /// Kustomize roots built.
+    pub roots: usize,
+    /// Plain YAML files read.
+    pub files: usize,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+/// The result of a run: deduplicated, sorted findings and totals.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Findings, sorted by place.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Totals.
+    pub totals: Totals,
+}
+
+/// A problem that stops the run (exit code 2): an unreadable path, an unreachable schema source.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The repository could not be read.
+    #[error("{0}")]
+    Repo(#[from] crate::error::Error),
+    /// A schema source failed.
+    #[error("{0}")]
+    Schema(#[from] SchemaError),
+}
+
+/// Validates every path in `config` with schemas from `registry`.
+pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
+    let start = Instant::now();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let paths = if config.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        config.paths.clone()
+    };
+    let mut outcome = Outcome::default();
+    let mut diags = Vec::new();
+    for path in &paths {
+        let root = repo::find_root(path)?;
+        let found = repo::discover(&root, path)?;
+        // Flux applies overlays, never a base or a component on its own: building only the
+        // top-level roots validates every resource in the context it is deployed in, and keeps
+        // a base that overlays complete from raising findings that never reach a cluster.
+        let dirs: Vec<PathBuf> = found
+            .kustomize_roots
+            .iter()
+            .filter(|r| r.is_top_level && !r.is_component)
+            .map(|r| relative_to(&r.dir, &cwd))
+            .collect();
+        outcome.totals.roots += dirs.len();
+        let builds = build_all(&dirs, &root, &config.build)?;
+        // CRDs anywhere in the tree describe custom kinds for every root.
+        let mut built: Vec<(String, Vec<Resource>)> = Vec::new();
+        for (dir, result) in dirs.iter().zip(builds) {
+            let name = dir.display().to_string();
+            match result {
+                Ok(b) => {
+                    diags.extend(add_crds(registry, &b.resources));
+                    built.push((name, b.resources));
+                }
+                Err(e) => {
+                    let mut d = Diagnostic::from(e);
+                    d.roots.push(name);
+                    diags.push(d);
+                }
+            }
+        }
+        let plain: Vec<(String, Vec<Result<Resource, Diagnostic>>)> = found
+            .plain_yaml
+            .iter()
+            .map(|f| {
+                let shown = relative_to(f, &cwd).display().to_string();
+                let docs = match std::fs::read(f) {
+                    Ok(bytes) => read_documents(&bytes, &shown),
+                    Err(e) => vec![Err(Diagnostic::error(
+                        "yaml/invalid",
+                        format!("cannot read: {e}"),
+                        Some(crate::yaml::Span::file(shown.as_str().into())),
+                    ))],
+                };
+                (shown, docs)
+            })
+            .collect();
+        outcome.totals.files += plain.len();
+        for (_, docs) in &plain {
+            diags.extend(add_crds(registry, docs.iter().flatten()));
+        }
+        let jobs: Vec<(Option<&str>, &Resource)> = built
+            .iter()
+            .flat_map(|(root, rs)| rs.iter().map(move |r| (Some(root.as_str()), r)))
+            .chain(
+                plain
+                    .iter()
+                    .flat_map(|(_, docs)| docs.iter().flatten().map(|r| (None, r))),
+            )
+            .collect();
+        outcome.totals.resources += jobs.len();
+        let results: Vec<Result<Vec<Diagnostic>, SchemaError>> = jobs
+            .par_iter()
+            .map(|(root, r)| validate_resource(r, *root, registry, &config.validate))
+            .collect();
+        for r in results {
+            diags.extend(r?);
+        }
+        for (_, docs) in plain {
+            diags.extend(docs.into_iter().filter_map(Result::err));
+        }
+    }
+    outcome.diagnostics = dedupe(diags);
+    outcome.totals.duration = start.elapsed();
+    Ok(outcome)
+}
+
+/// `path` relative to `base` when it is below it, so messages show what a person would type.
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    match path.strip_prefix(base) {
+        Ok(p) if p.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(p) => p.to_path_buf(),
+        Err(_) => path.to_path_buf(),
+    }
+}
