@@ -90,6 +90,7 @@ fn validate_inner(args: &ValidateArgs) -> Result<u8, String> {
             locations: args.schema_locations.clone(),
             kubernetes_version: args.kubernetes_version.clone(),
             strict: !args.no_strict,
+            exact_kubeconform: false,
         },
         fetcher.clone(),
     )
@@ -309,6 +310,8 @@ pub fn kubeconform(args: &[String]) -> ExitCode {
                 locations: cfg.locations(),
                 kubernetes_version: cfg.kubernetes_version.clone(),
                 strict: cfg.strict,
+                // kubeconform's reading of CRD schemas, without the API-server corrections.
+                exact_kubeconform: true,
             },
             Arc::new(fetcher),
         )

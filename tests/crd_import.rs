@@ -59,3 +59,60 @@ fn flux_crds_convert_to_the_release_asset_files() {
     }
     assert_eq!(compared, 15, "one schema per Flux kind");
 }
+
+#[test]
+fn flux_crds_validate_against_the_crd_schema() {
+    use std::sync::Arc;
+
+    use fluxval::diagnostic::Severity;
+    use fluxval::schema::{LocalSource, Registry, RegistryOptions};
+    use fluxval::validate::{ValidateOptions, read_documents, validate_resource};
+
+    let Some(shared) = shared() else {
+        println!("SKIP: shared schemas not found (set FLUXVAL_SHARED)");
+        return;
+    };
+    let extra = shared.join("schemas/kubernetes/extra");
+    let reg = Registry::new(
+        RegistryOptions {
+            locations: vec![format!(
+                "{}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+                extra.display()
+            )],
+            ..RegistryOptions::default()
+        },
+        Arc::new(LocalSource),
+    )
+    .unwrap();
+    let dir = shared.join("schemas/flux-crds");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let f = e.unwrap().path();
+        let bytes = std::fs::read(&f).unwrap();
+        for r in read_documents(&bytes, &f.display().to_string()) {
+            let r = r.unwrap_or_else(|d| panic!("{}", d.message));
+            let diags = validate_resource(&r, None, &reg, &ValidateOptions::default()).unwrap();
+            let errors: Vec<String> = diags
+                .iter()
+                .filter(|d| d.severity != Severity::Note)
+                .map(|d| format!("{:?}: {} {}", d.span, d.rule, d.message))
+                .collect();
+            assert!(errors.is_empty(), "{}", errors.join("\n"));
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 15);
+    // And a broken one is caught: a version whose `served` is a string.
+    let broken = std::fs::read_to_string(dir.join("helm.toolkit.fluxcd.io_helmreleases.yaml"))
+        .unwrap()
+        .replacen("served: true", "served: \"yes\"", 1);
+    let r = read_documents(broken.as_bytes(), "hr-crd.yaml")
+        .remove(0)
+        .unwrap();
+    let diags = validate_resource(&r, None, &reg, &ValidateOptions::default()).unwrap();
+    assert_eq!(
+        diags.iter().map(|d| d.rule.as_str()).collect::<Vec<_>>(),
+        vec!["schema/type"],
+        "{diags:#?}"
+    );
+}

@@ -35,6 +35,7 @@ fn registry(shared: &Path) -> Registry {
             ],
             kubernetes_version: "1.35.0".into(),
             strict: true,
+            exact_kubeconform: false,
         },
         Arc::new(LocalSource),
     )
@@ -44,7 +45,14 @@ fn registry(shared: &Path) -> Registry {
 /// Every resource of every root (and plain file) of one repository, with its root.
 fn resources(repo_dir: &Path) -> Vec<(Resource, Option<String>)> {
     let repo = discover(repo_dir, repo_dir).unwrap_or_else(|e| panic!("{e}"));
-    let dirs: Vec<PathBuf> = repo.top_level().map(|r| r.dir.clone()).collect();
+    // Every root that kustomize can build on its own (components cannot), not only the
+    // top-level ones: a base must validate by itself too.
+    let dirs: Vec<PathBuf> = repo
+        .kustomize_roots
+        .iter()
+        .filter(|r| !r.is_component)
+        .map(|r| r.dir.clone())
+        .collect();
     let builds =
         build_all(&dirs, repo_dir, &BuildOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();

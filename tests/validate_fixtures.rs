@@ -37,6 +37,7 @@ fn registry(shared: &Path) -> Registry {
             ],
             kubernetes_version: "1.35.0".into(),
             strict: true,
+            exact_kubeconform: false,
         },
         Arc::new(LocalSource),
     )

@@ -26,6 +26,9 @@ pub struct RegistryOptions {
     pub kubernetes_version: String,
     /// Pick the `-strict` variant of templated locations (`{{ .StrictSuffix }}`).
     pub strict: bool,
+    /// Compile schemas exactly as kubeconform does, without the API-server corrections of
+    /// [`Schema::compile`] (for the kubeconform drop-in). Patterns keep Go RE2 meaning either way.
+    pub exact_kubeconform: bool,
 }
 
 impl Default for RegistryOptions {
@@ -34,6 +37,7 @@ impl Default for RegistryOptions {
             locations: Vec::new(),
             kubernetes_version: "master".into(),
             strict: true,
+            exact_kubeconform: false,
         }
     }
 }
@@ -44,7 +48,8 @@ pub type TarballReader = fn(&[u8], &str) -> Result<BTreeMap<String, Vec<u8>>, Sc
 /// A compiled schema and what validation needs to know about it.
 pub struct Schema {
     validator: jsonschema::Validator,
-    /// The schema document.
+    /// The schema document as compiled (after the API-server relaxations and RE2 pattern
+    /// rewriting of [`Schema::compile`]).
     pub json: Json,
     /// Where it came from (URL, path, tarball entry or CRD).
     pub location: String,
@@ -63,8 +68,25 @@ impl Schema {
     /// Compiles `json` as kubeconform would: draft 4 when `$schema` names none (formats
     /// asserted, `duration` as Go or ISO 8601), 2020-12 for kubeconform's
     /// `http://json-schema.org/schema#` (formats not asserted), RE2-like patterns.
-    pub fn compile(mut json: Json, location: impl Into<String>) -> Result<Schema, String> {
-        as_api_server_accepts(&mut json);
+    ///
+    /// Where openapi2jsonschema's output says less than the API server accepts, the API server
+    /// wins: `x-kubernetes-preserve-unknown-fields` objects stay open and `nullable: true` admits
+    /// `null` (see [`Schema::compile_exact`] for kubeconform's reading).
+    pub fn compile(json: Json, location: impl Into<String>) -> Result<Schema, String> {
+        Schema::compile_with(json, location, true)
+    }
+
+    /// [`Schema::compile`] without the API-server corrections: what kubeconform enforces.
+    pub fn compile_exact(json: Json, location: impl Into<String>) -> Result<Schema, String> {
+        Schema::compile_with(json, location, false)
+    }
+
+    fn compile_with(
+        mut json: Json,
+        location: impl Into<String>,
+        as_api_server: bool,
+    ) -> Result<Schema, String> {
+        prepare(&mut json, as_api_server);
         let declared = json.get("$schema").and_then(Json::as_str).unwrap_or("");
         let (draft, formats) = draft_of(declared);
         let mut stripped;
@@ -101,18 +123,20 @@ impl Schema {
     }
 }
 
-/// Undoes what openapi2jsonschema gets wrong about CRD schemas, where kubeconform would
-/// report errors the API server never does: an object marked
-/// `x-kubernetes-preserve-unknown-fields` keeps unknown fields even when it lists
+/// Gives patterns Go RE2 meaning, and with `as_api_server` undoes what openapi2jsonschema gets
+/// wrong about CRD schemas, where kubeconform reports errors the API server never does: an
+/// object marked `x-kubernetes-preserve-unknown-fields` keeps unknown fields even when it lists
 /// `properties` (the converter closed it anyway), and `nullable: true` admits `null`.
-fn as_api_server_accepts(v: &mut Json) {
+fn prepare(v: &mut Json, as_api_server: bool) {
     let Json::Object(m) = v else { return };
-    if m.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true))
+    if as_api_server
+        && m.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true))
         && m.get("additionalProperties") == Some(&Json::Bool(false))
     {
         m.remove("additionalProperties");
     }
-    if m.get("nullable") == Some(&Json::Bool(true))
+    if as_api_server
+        && m.get("nullable") == Some(&Json::Bool(true))
         && let Some(Json::String(t)) = m.get("type")
     {
         let t = Json::Array(vec![Json::String(t.clone()), Json::String("null".into())]);
@@ -127,12 +151,14 @@ fn as_api_server_accepts(v: &mut Json) {
         match k.as_str() {
             "properties" | "patternProperties" | "definitions" | "$defs" | "dependencies" => {
                 if let Json::Object(children) = child {
-                    children.values_mut().for_each(as_api_server_accepts);
+                    children
+                        .values_mut()
+                        .for_each(|c| prepare(c, as_api_server));
                 }
             }
             "items" | "additionalItems" | "allOf" | "anyOf" | "oneOf" => match child {
-                Json::Array(list) => list.iter_mut().for_each(as_api_server_accepts),
-                other => as_api_server_accepts(other),
+                Json::Array(list) => list.iter_mut().for_each(|c| prepare(c, as_api_server)),
+                other => prepare(other, as_api_server),
             },
             "additionalProperties"
             | "not"
@@ -140,7 +166,7 @@ fn as_api_server_accepts(v: &mut Json) {
             | "propertyNames"
             | "if"
             | "then"
-            | "else" => as_api_server_accepts(child),
+            | "else" => prepare(child, as_api_server),
             _ => {}
         }
     }
@@ -293,15 +319,15 @@ impl Registry {
             locations,
             options,
             source,
-            tarball_reader: None,
+            tarball_reader: Some(super::tarball::read_schema_tarball),
             crds: RwLock::new(HashMap::new()),
             lookups: Mutex::new(HashMap::new()),
             tarballs: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Sets the function that unpacks `.tar.gz` locations. Without one, a tarball location is a
-    /// tool error.
+    /// Sets the function that unpacks `.tar.gz` locations (default: the size-capped
+    /// [`super::tarball::read_schema_tarball`]).
     pub fn with_tarball_reader(mut self, reader: TarballReader) -> Registry {
         self.tarball_reader = Some(reader);
         self
@@ -408,7 +434,12 @@ impl Registry {
             let Ok(json) = serde_json::from_slice::<Json>(&bytes) else {
                 continue;
             };
-            match Schema::compile(json, from) {
+            let compiled = if self.options.exact_kubeconform {
+                Schema::compile_exact(json, from)
+            } else {
+                Schema::compile(json, from)
+            };
+            match compiled {
                 Ok(s) => return Ok(Lookup::Found(Arc::new(s))),
                 Err(_) => continue,
             }

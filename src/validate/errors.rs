@@ -26,7 +26,12 @@ fn json_type(v: &Json) -> &'static str {
 }
 
 /// The findings for one schema error in the document `doc`.
-pub(super) fn diagnostics(err: &ValidationError<'_>, doc: &Node, sops: bool) -> Vec<Diagnostic> {
+pub(super) fn diagnostics(
+    err: &ValidationError<'_>,
+    doc: &Node,
+    schema: &Json,
+    sops: bool,
+) -> Vec<Diagnostic> {
     let pointer = err.instance_path().as_str().to_string();
     let tokens = pointer_tokens(&pointer);
     let at = locate(doc, &tokens);
@@ -43,9 +48,14 @@ pub(super) fn diagnostics(err: &ValidationError<'_>, doc: &Node, sops: bool) -> 
                 .iter()
                 .map(|k| {
                     let span = key_span_of(doc, &tokens, k).or_else(|| at.value_span());
+                    let known = properties_at(schema, &tokens);
                     Diagnostic::error(
                         "schema/unknown-field",
-                        format!("unknown field {k:?}{}", where_(&pointer)),
+                        format!(
+                            "unknown field {k:?}{}{}",
+                            where_(&pointer),
+                            did_you_mean(k, known.iter().map(String::as_str))
+                        ),
                         span,
                     )
                     .with_pointer(format!("{pointer}/{}", escape_token(k)))
@@ -89,7 +99,22 @@ pub(super) fn diagnostics(err: &ValidationError<'_>, doc: &Node, sops: bool) -> 
                 at.key_or_value_span(),
             )
         }
-        K::Enum { .. } | K::Constant { .. } => one("schema/enum", err.to_string(), at.value_span()),
+        K::Enum { options } => {
+            let hint = match (instance.as_str(), options.as_array()) {
+                (Some(v), Some(opts)) => did_you_mean(v, opts.iter().filter_map(Json::as_str)),
+                _ => String::new(),
+            };
+            one(
+                "schema/enum",
+                format!("{}: {err}{hint}", field(&pointer)),
+                at.value_span(),
+            )
+        }
+        K::Constant { .. } => one(
+            "schema/enum",
+            format!("{}: {err}", field(&pointer)),
+            at.value_span(),
+        ),
         K::Pattern { pattern } => one(
             "schema/pattern",
             format!("{}: {err}{}", field(&pointer), pattern_hint(pattern)),
@@ -172,6 +197,76 @@ fn pattern_hint(pattern: &str) -> &'static str {
     }
 }
 
+/// The property names the schema knows for the object at `tokens` (following `properties`,
+/// `additionalProperties` and `items` as the instance path goes).
+fn properties_at(schema: &Json, tokens: &[String]) -> Vec<String> {
+    let mut cur = schema;
+    for t in tokens {
+        let next = cur
+            .get("properties")
+            .and_then(|p| p.get(t))
+            .or_else(|| cur.get("additionalProperties").filter(|a| a.is_object()))
+            .or_else(|| {
+                cur.get("items")
+                    .filter(|_| t.bytes().all(|b| b.is_ascii_digit()))
+            });
+        match next {
+            Some(n) => cur = n,
+            None => return Vec::new(),
+        }
+    }
+    cur.get("properties")
+        .and_then(Json::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// ` (did you mean "name"?)` when one known name is a likely intended spelling of `unknown`.
+pub(super) fn did_you_mean<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let limit = (unknown.chars().count() / 3).clamp(1, 3);
+    let best = known
+        .map(|k| {
+            let d = if k.eq_ignore_ascii_case(unknown) {
+                0
+            } else {
+                edit_distance(&unknown.to_lowercase(), &k.to_lowercase())
+            };
+            (d, k)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((_, k)) => format!(" (did you mean {k:?}?)"),
+        None => String::new(),
+    }
+}
+
+/// Levenshtein distance, with a swap of two neighbours counted as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 /// `spec.interval`-style name of a pointer, for messages.
 fn field(pointer: &str) -> String {
     if pointer.is_empty() {
@@ -196,5 +291,29 @@ fn where_(pointer: &str) -> String {
         String::new()
     } else {
         format!(" in {}", field(pointer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_for_likely_typos_only() {
+        let known = ["name", "namespace", "labels", "annotations"];
+        assert_eq!(
+            did_you_mean("nmae", known.into_iter()),
+            " (did you mean \"name\"?)"
+        );
+        assert_eq!(
+            did_you_mean("lables", known.into_iter()),
+            " (did you mean \"labels\"?)"
+        );
+        assert_eq!(
+            did_you_mean("Labels", known.into_iter()),
+            " (did you mean \"labels\"?)"
+        );
+        assert_eq!(did_you_mean("owner", known.into_iter()), "");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

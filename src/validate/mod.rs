@@ -153,7 +153,7 @@ fn check_schema(
     let instance = node_to_json(node);
     let mut diags = Vec::new();
     for err in schema.validator().iter_errors(&instance) {
-        diags.extend(errors::diagnostics(&err, node, sops));
+        diags.extend(errors::diagnostics(&err, node, &schema.json, sops));
     }
     if opts.schema_only {
         return diags;

@@ -34,7 +34,10 @@ pub(super) fn open_parts(
                 out.push(
                     Diagnostic::error(
                         "schema/unknown-field",
-                        format!("unknown field {k:?}"),
+                        format!(
+                            "unknown field {k:?}{}",
+                            super::errors::did_you_mean(k, props.keys().map(String::as_str))
+                        ),
                         key_span_of(doc, &[], k),
                     )
                     .with_pointer(format!("/{}", super::json::escape_token(k))),
@@ -51,7 +54,7 @@ pub(super) fn open_parts(
             .iter_errors(instance)
         {
             out.extend(
-                diagnostics(&err, doc, sops)
+                diagnostics(&err, doc, &super::object_meta_schema().json, sops)
                     .into_iter()
                     .filter(|d| strict || d.rule != "schema/unknown-field"),
             );

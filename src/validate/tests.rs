@@ -249,3 +249,29 @@ fn list_map_and_set_duplicates() {
         ]
     );
 }
+
+#[test]
+fn unknown_fields_suggest_the_intended_name() {
+    let (_tmp, reg) = setup();
+    let text = format!(
+        "{HEAD}  lables: {{}}\nspec:\n  size: 1\n  a: x\n  mdoe: a\n  colour: red\n  mode: B\n"
+    );
+    let doc = parse_str(&text, "w.yaml", Profile::Kubernetes, Limits::default())
+        .unwrap()
+        .remove(0);
+    let res = Resource::new(doc, crate::yaml::Span::new("w.yaml".into(), 1, 1));
+    let msgs: Vec<String> = validate_resource(&res, None, &reg, &ValidateOptions::default())
+        .unwrap()
+        .into_iter()
+        .map(|d| d.message)
+        .collect();
+    assert_eq!(
+        msgs,
+        vec![
+            "spec.mode: \"B\" is not one of \"a\" or \"b\" (did you mean \"b\"?)",
+            "unknown field \"mdoe\" in spec (did you mean \"mode\"?)",
+            "unknown field \"colour\" in spec",
+            "unknown field \"lables\" in metadata (did you mean \"labels\"?)",
+        ]
+    );
+}

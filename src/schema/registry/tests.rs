@@ -20,6 +20,7 @@ fn registry(locations: Vec<String>, source: Arc<dyn SchemaSource>) -> Registry {
             locations,
             kubernetes_version: "1.35.0".into(),
             strict: true,
+            exact_kubeconform: false,
         },
         source,
     )
@@ -124,7 +125,7 @@ fn tarball_entries_are_found_by_kubeconform_name() {
     assert!(
         r.lookup(&gvk("helm.toolkit.fluxcd.io/v2", "HelmRelease"))
             .is_err(),
-        "no reader"
+        "not a gzip tarball"
     );
     let r = registry(vec![loc], Arc::new(LocalSource)).with_tarball_reader(fake_tarball);
     assert!(matches!(
@@ -216,19 +217,28 @@ fn registry_is_shared_across_threads() {
 
 #[test]
 fn preserved_unknown_fields_and_nullable_are_accepted_as_the_api_server_does() {
-    let s = Schema::compile(
-        serde_json::json!({"properties": {"spec": {
-            "type": "object",
-            "x-kubernetes-preserve-unknown-fields": true,
-            "properties": {
-                "a": {"type": "string", "nullable": true},
-                "default": {"type": "string", "pattern": "^\\d$", "default": {"pattern": "\\d"}}
-            },
-            "additionalProperties": false
-        }}}),
-        "x",
-    )
-    .unwrap();
+    let raw = serde_json::json!({"properties": {"spec": {
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+        "properties": {
+            "a": {"type": "string", "nullable": true},
+            "default": {"type": "string", "pattern": "^\\d$", "default": {"pattern": "\\d"}}
+        },
+        "additionalProperties": false
+    }}});
+    let s = Schema::compile(raw.clone(), "x").unwrap();
+    // kubeconform's reading: closed, and null is not a string.
+    let exact = Schema::compile_exact(raw, "x").unwrap();
+    assert!(
+        !exact
+            .validator()
+            .is_valid(&serde_json::json!({"spec": {"b": 1}}))
+    );
+    assert!(
+        !exact
+            .validator()
+            .is_valid(&serde_json::json!({"spec": {"a": null}}))
+    );
     assert!(
         s.validator()
             .is_valid(&serde_json::json!({"spec": {"a": null, "b": 1}}))
@@ -237,4 +247,30 @@ fn preserved_unknown_fields_and_nullable_are_accepted_as_the_api_server_does() {
         !s.validator()
             .is_valid(&serde_json::json!({"spec": {"a": 1}}))
     );
+}
+
+#[test]
+fn the_flux_release_tarball_is_read_in_memory() {
+    let shared = std::env::var_os("FLUXVAL_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let tgz = shared.join("schemas/flux-crd-schemas.tar.gz");
+    if !tgz.is_file() {
+        println!("SKIP: {} not found (set FLUXVAL_SHARED)", tgz.display());
+        return;
+    }
+    let r = registry(vec![tgz.display().to_string()], Arc::new(LocalSource));
+    let Lookup::Found(s) = r
+        .lookup(&gvk("helm.toolkit.fluxcd.io/v2", "HelmRelease"))
+        .unwrap()
+    else {
+        panic!("HelmRelease not in the tarball")
+    };
+    assert!(s.location.ends_with("#helmrelease-helm-v2.json"));
+    assert!(s.cel.is_some(), "the HelmRelease schema carries CEL rules");
+    assert!(matches!(
+        r.lookup(&gvk("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease"))
+            .unwrap(),
+        Lookup::NotFound
+    ));
 }
