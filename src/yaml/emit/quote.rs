@@ -31,7 +31,7 @@ fn resolves_to_non_string(s: &str) -> bool {
             }
             let plain: String = s.chars().filter(|&c| c != '_').collect();
             go_parse_int(&plain)
-                || (is_yaml_style_float(&plain) && go_parse_float(&plain).is_some())
+                || (crate::yaml::resolve::is_yaml_float(&plain) && go_parse_float(&plain).is_some())
         }
     }
 }
@@ -118,43 +118,6 @@ fn go_parse_int(s: &str) -> bool {
         Some(false) => magnitude < 1u64 << 63,
         None => true,
     }
-}
-
-/// go-yaml's float pattern `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// Go's `strconv.ParseFloat(s, 64)` for decimal text (the only kind reaching it here): digits
