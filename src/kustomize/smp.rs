@@ -247,23 +247,9 @@ fn walk_map(
             None => return Ok(Out::clear()),
         }
     } else {
-        let Some(dest) = dest else {
-            return Ok(Out::clear());
-        };
-        if origin.as_ref().is_some_and(Node::is_null) {
-            return Ok(Out::clear());
-        }
-        let ps = match origin.as_mut() {
-            Some(o) => directive(o)?,
-            None => Directive::Merge,
-        };
-        match ps {
-            Directive::Delete => return Ok(Out::clear()),
-            Directive::Replace => match origin.clone() {
-                Some(o) => (o, false),
-                None => return Ok(Out::clear()),
-            },
-            Directive::Merge => (dest, true),
+        match existing_base(dest, &mut origin)? {
+            Some(base) => base,
+            None => return Ok(Out::clear()),
         }
     };
     let mut keys: BTreeSet<String> = BTreeSet::new();
@@ -364,3 +350,27 @@ use list::{element_setter, raw_text, walk_merge_list};
 #[cfg(test)]
 #[path = "smp_tests.rs"]
 mod tests;
+
+/// What a field that exists in the resource merges from, given the patch's `$patch` directive:
+/// `None` when the result is cleared (a `null` patch value or `$patch: delete`), the patch
+/// itself for `$patch: replace` (not from the destination), else the destination to merge into.
+pub(super) fn existing_base(
+    dest: Option<Node>,
+    origin: &mut Option<Node>,
+) -> Result<Option<(Node, bool)>> {
+    let Some(dest) = dest else {
+        return Ok(None);
+    };
+    if origin.as_ref().is_some_and(Node::is_null) {
+        return Ok(None);
+    }
+    let ps = match origin.as_mut() {
+        Some(o) => directive(o)?,
+        None => Directive::Merge,
+    };
+    Ok(match ps {
+        Directive::Delete => None,
+        Directive::Replace => origin.clone().map(|o| (o, false)),
+        Directive::Merge => Some((dest, true)),
+    })
+}

@@ -6,9 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{
-    Ctx, Directive, Out, directive, error, is_empty_map, kind_name, missing_or_null, walk,
-};
+use super::{Ctx, Out, error, existing_base, is_empty_map, kind_name, missing_or_null, walk};
 use crate::error::Result;
 use crate::kustomize::merge_keys::{Schema, Ty};
 use crate::yaml::{Node, Value};
@@ -56,23 +54,9 @@ pub(super) fn walk_merge_list(
             _ => return Ok(Out::clear()),
         }
     } else {
-        let Some(dest) = dest else {
-            return Ok(Out::clear());
-        };
-        if origin.as_ref().is_some_and(Node::is_null) {
-            return Ok(Out::clear());
-        }
-        let ps = match origin.as_mut() {
-            Some(o) => directive(o)?,
-            None => Directive::Merge,
-        };
-        match ps {
-            Directive::Delete => return Ok(Out::clear()),
-            Directive::Replace => match origin.clone() {
-                Some(o) => (o, false),
-                None => return Ok(Out::clear()),
-            },
-            Directive::Merge => (dest, true),
+        match existing_base(dest, &mut origin)? {
+            Some(base) => base,
+            None => return Ok(Out::clear()),
         }
     };
     let span = d.span.clone();
