@@ -73,53 +73,23 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
     let mut outcome = Outcome::default();
     let mut diags = Vec::new();
     for path in &paths {
-        let root = repo::find_root(path)?;
-        let found = repo::discover(&root, path)?;
-        // Flux applies overlays, never a base or a component on its own: building only the
-        // top-level roots validates every resource in the context it is deployed in, and keeps
-        // a base that overlays complete from raising findings that never reach a cluster.
-        let dirs: Vec<PathBuf> = found
-            .kustomize_roots
+        // A file named on the command line is validated as it is, like kubeconform does,
+        // whether or not a kustomization also lists it.
+        let (built, plain_files) = if path.is_file() {
+            (Vec::new(), vec![path.clone()])
+        } else {
+            build_roots(path, &cwd, config, &mut outcome.totals, &mut diags)?
+        };
+        let plain: Vec<Vec<Result<Resource, Diagnostic>>> = plain_files
             .iter()
-            .filter(|r| r.is_top_level && !r.is_component)
-            .map(|r| relative_to(&r.dir, &cwd))
-            .collect();
-        outcome.totals.roots += dirs.len();
-        let builds = build_all(&dirs, &root, &config.build)?;
-        // CRDs anywhere in the tree describe custom kinds for every root.
-        let mut built: Vec<(String, Vec<Resource>)> = Vec::new();
-        for (dir, result) in dirs.iter().zip(builds) {
-            let name = dir.display().to_string();
-            match result {
-                Ok(b) => {
-                    diags.extend(add_crds(registry, &b.resources));
-                    built.push((name, b.resources));
-                }
-                Err(e) => {
-                    let mut d = Diagnostic::from(e);
-                    d.roots.push(name);
-                    diags.push(d);
-                }
-            }
-        }
-        let plain: Vec<(String, Vec<Result<Resource, Diagnostic>>)> = found
-            .plain_yaml
-            .iter()
-            .map(|f| {
-                let shown = relative_to(f, &cwd).display().to_string();
-                let docs = match std::fs::read(f) {
-                    Ok(bytes) => read_documents(&bytes, &shown),
-                    Err(e) => vec![Err(Diagnostic::error(
-                        "yaml/invalid",
-                        format!("cannot read: {e}"),
-                        Some(crate::yaml::Span::file(shown.as_str().into())),
-                    ))],
-                };
-                (shown, docs)
-            })
+            .map(|f| read_plain(&relative_to(f, &cwd).display().to_string(), f))
             .collect();
         outcome.totals.files += plain.len();
-        for (_, docs) in &plain {
+        // CRDs anywhere in the tree describe custom kinds for every resource.
+        for (_, rs) in &built {
+            diags.extend(add_crds(registry, rs));
+        }
+        for docs in &plain {
             diags.extend(add_crds(registry, docs.iter().flatten()));
         }
         let jobs: Vec<(Option<&str>, &Resource)> = built
@@ -128,7 +98,7 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
             .chain(
                 plain
                     .iter()
-                    .flat_map(|(_, docs)| docs.iter().flatten().map(|r| (None, r))),
+                    .flat_map(|docs| docs.iter().flatten().map(|r| (None, r))),
             )
             .collect();
         outcome.totals.resources += jobs.len();
@@ -139,13 +109,65 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
         for r in results {
             diags.extend(r?);
         }
-        for (_, docs) in plain {
+        for docs in plain {
             diags.extend(docs.into_iter().filter_map(Result::err));
         }
     }
     outcome.diagnostics = dedupe(diags);
     outcome.totals.duration = start.elapsed();
     Ok(outcome)
+}
+
+/// Resources of each root that built (keyed by the root as a person types it), and the plain
+/// manifests outside every root.
+type Built = (Vec<(String, Vec<Resource>)>, Vec<PathBuf>);
+
+/// Discovers `path` and builds its top-level kustomize roots; a root that does not build
+/// becomes a located finding in `diags`.
+fn build_roots(
+    path: &Path,
+    cwd: &Path,
+    config: &Config,
+    totals: &mut Totals,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Built, RunError> {
+    let root = repo::find_root(path)?;
+    let found = repo::discover(&root, path)?;
+    // Flux applies overlays, never a base or a component on its own: building only the
+    // top-level roots validates every resource in the context it is deployed in, and keeps a
+    // base that overlays complete from raising findings that never reach a cluster.
+    let dirs: Vec<PathBuf> = found
+        .kustomize_roots
+        .iter()
+        .filter(|r| r.is_top_level && !r.is_component)
+        .map(|r| relative_to(&r.dir, cwd))
+        .collect();
+    totals.roots += dirs.len();
+    let mut built = Vec::new();
+    for (dir, result) in dirs.iter().zip(build_all(&dirs, &root, &config.build)?) {
+        let name = dir.display().to_string();
+        match result {
+            Ok(b) => built.push((name, b.resources)),
+            Err(e) => {
+                let mut d = Diagnostic::from(e);
+                d.roots.push(name);
+                diags.push(d);
+            }
+        }
+    }
+    Ok((built, found.plain_yaml))
+}
+
+/// The documents of a plain manifest, or a finding when it cannot be read.
+fn read_plain(shown: &str, path: &Path) -> Vec<Result<Resource, Diagnostic>> {
+    match std::fs::read(path) {
+        Ok(bytes) => read_documents(&bytes, shown),
+        Err(e) => vec![Err(Diagnostic::error(
+            "yaml/invalid",
+            format!("cannot read: {e}"),
+            Some(crate::yaml::Span::file(shown.into())),
+        ))],
+    }
 }
 
 /// `path` relative to `base` when it is below it, so messages show what a person would type.

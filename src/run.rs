@@ -64,6 +64,11 @@ pub fn build(dir: &Path, restrictor: &str) -> ExitCode {
 pub fn validate(args: &ValidateArgs) -> ExitCode {
     match validate_inner(args) {
         Ok(code) => ExitCode::from(code),
+        Err(e) if e.contains(": error: ") => {
+            // Already located (`path:line:col: error: …`).
+            eprintln!("{e}");
+            ExitCode::from(EXIT_ERROR)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_ERROR)

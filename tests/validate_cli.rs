@@ -307,3 +307,24 @@ fn kubeconform_drop_in_summary_and_exit_codes() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn a_file_named_on_the_command_line_is_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cm.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n",
+    )
+    .unwrap();
+    let Some(out) = validate_with_shared(file.to_str().unwrap(), &[]) else {
+        return;
+    };
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("cm.yaml:4:9: error[metadata/name]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 resource"), "{stdout}");
+}
