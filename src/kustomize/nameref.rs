@@ -389,20 +389,10 @@ mod tests {
     use super::*;
     use crate::kustomize::config::defaults;
     use crate::kustomize::transform::{add_name_prefix_suffix, set_namespace};
-    use crate::yaml::{Limits, Profile, parse_str};
 
     fn resources(text: &str) -> Vec<Resource> {
-        parse_str(text, "r.yaml", Profile::Kustomize, Limits::default())
+        crate::kustomize::resources::parse_resources(text.as_bytes(), "r.yaml")
             .expect("test yaml parses")
-            .into_iter()
-            .map(|n| {
-                let span = n
-                    .span
-                    .clone()
-                    .unwrap_or_else(|| Span::file("r.yaml".into()));
-                Resource::new(n, span)
-            })
-            .collect()
     }
 
     const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        envFrom:\n        - configMapRef:\n            name: cfg\n      volumes:\n      - name: v\n        configMap:\n          name: cfg\n";

@@ -428,20 +428,10 @@ fn set_entry(node: &mut Node, key: &str, value: &str, span: &Span, fallback: &Sp
 mod tests {
     use super::*;
     use crate::kustomize::config::defaults;
-    use crate::yaml::{Limits, Profile, parse_str};
 
     fn resources(text: &str) -> Vec<Resource> {
-        parse_str(text, "r.yaml", Profile::Kustomize, Limits::default())
+        crate::kustomize::resources::parse_resources(text.as_bytes(), "r.yaml")
             .expect("test yaml parses")
-            .into_iter()
-            .map(|n| {
-                let span = n
-                    .span
-                    .clone()
-                    .unwrap_or_else(|| Span::file("r.yaml".into()));
-                Resource::new(n, span)
-            })
-            .collect()
     }
 
     fn pair(k: &str, v: &str) -> (String, String, Span) {
