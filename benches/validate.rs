@@ -44,7 +44,10 @@ fn main() {
         .unwrap_or_else(|| manifest.join("../shared"));
     let schemas = shared.join("schemas");
     if !schemas.is_dir() {
-        println!("SKIP: {} not found; validation not measured", schemas.display());
+        println!(
+            "SKIP: {} not found; validation not measured",
+            schemas.display()
+        );
         return;
     }
     let schemas = schemas.canonicalize().expect("schemas dir");
@@ -53,7 +56,10 @@ fn main() {
             "{}/kubernetes/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
             schemas.display()
         ),
-        format!("{}/flux/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json", schemas.display()),
+        format!(
+            "{}/flux/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+            schemas.display()
+        ),
     ];
     let n = 3000;
     let text = stream(n);

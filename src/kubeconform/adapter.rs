@@ -1,0 +1,290 @@
+//! fluxval's schemas behind kubeconform's front end, reporting violations as kubeconform v0.7.0
+//! does.
+//!
+//! kubeconform's validator (santhosh-tekuri/jsonschema v6) reports a tree: each value that
+//! fails is one error, or a `validation failed` group of its errors when it has several; a failed
+//! `oneOf`/`anyOf` holds one cause per branch. The jsonschema crate reports a flat list, so the
+//! tree is rebuilt from instance paths, and v6's habits are reproduced: a wrong `type`, `const`,
+//! `enum` or `format` hides everything else that schema would say about the value, all missing
+//! `required` properties make one error, and a schema's keywords report in v6's order. Where v6
+//! walks a Go map (random order), the document's key order is used.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jsonschema::ValidationError as JsError;
+use jsonschema::error::ValidationErrorKind as K;
+use serde_json::Value as Json;
+
+use super::{DocValidator, Document, Outcome, ValidationError, wording};
+use crate::schema::{Lookup, Registry, Schema};
+use crate::validate::json::{escape_token, pointer_tokens};
+
+/// Validates kubeconform documents with a [`Registry`], checking only the JSON Schema.
+pub struct SchemaValidator {
+    registry: Registry,
+}
+
+impl SchemaValidator {
+    /// A validator looking schemas up in `registry`.
+    pub fn new(registry: Registry) -> SchemaValidator {
+        SchemaValidator { registry }
+    }
+}
+
+impl DocValidator for SchemaValidator {
+    fn validate(&self, doc: &Document) -> Outcome {
+        let span = doc
+            .node
+            .span
+            .clone()
+            .unwrap_or_else(|| crate::yaml::Span::file(doc.path.as_str().into()));
+        let res = crate::resource::Resource::new(doc.node.clone(), span);
+        let schema = match self.registry.lookup(&res.gvk()) {
+            Err(e) => return Outcome::Error(e.to_string()),
+            Ok(Lookup::NotFound) | Ok(Lookup::Unavailable(_)) => return Outcome::NotFound,
+            Ok(Lookup::Found(s)) => s,
+        };
+        let instance = crate::validate::node_to_json(&doc.node);
+        let errors = schema_errors(&schema, &instance);
+        if errors.is_empty() {
+            return Outcome::Valid;
+        }
+        Outcome::Invalid {
+            schema: schema_url(&schema),
+            errors,
+        }
+    }
+}
+
+/// The schema's location as kubeconform names it: a URL, or `file://` and an absolute path.
+fn schema_url(schema: &Arc<Schema>) -> String {
+    let location = &schema.location;
+    if crate::schema::is_url(location) || location.starts_with("file://") {
+        location.clone()
+    } else {
+        let abs = std::fs::canonicalize(location).unwrap_or_else(|_| PathBuf::from(location));
+        format!("file://{}", abs.display())
+    }
+}
+
+/// kubeconform's top-level errors for `instance` under `schema`, in the order it prints them.
+pub fn schema_errors(schema: &Schema, instance: &Json) -> Vec<ValidationError> {
+    let pattern = |p: &str| schema.original_pattern(p).to_string();
+    let errors: Vec<JsError<'_>> = schema.validator().iter_errors(instance).collect();
+    let flat = flatten(&errors, instance, &pattern);
+    assemble(flat, &[], instance)
+}
+
+/// One reported violation, before the tree is rebuilt.
+struct Flat {
+    /// Instance location, unescaped tokens.
+    path: Vec<String>,
+    /// Keyword location (escaped JSON pointer into the schema).
+    keyword: String,
+    /// v6's order among one schema's keywords.
+    rank: u8,
+    /// For `type`, `const`, `enum`, `format`: which of them v6 checks first.
+    exclusive: Option<u8>,
+    /// For `required`: the missing properties (v6 names all of a schema's in one error).
+    required: Option<Vec<String>>,
+    error: ValidationError,
+}
+
+impl Flat {
+    /// The keyword location of the schema object holding the keyword.
+    fn schema_node(&self) -> &str {
+        self.keyword.rsplit_once('/').map_or("", |(node, _)| node)
+    }
+}
+
+/// v6's order of a schema's checks: type-like checks return early; then object, array,
+/// string and number keywords; then the applicators.
+fn rank(kind: &K) -> (u8, Option<u8>) {
+    match kind {
+        K::Type { .. } => (0, Some(0)),
+        K::Constant { .. } => (0, Some(1)),
+        K::Enum { .. } => (0, Some(2)),
+        K::Format { .. } => (0, Some(3)),
+        K::MinProperties { .. } => (10, None),
+        K::MaxProperties { .. } => (11, None),
+        K::Required { .. } => (12, None),
+        K::AdditionalProperties { .. } => (21, None),
+        K::PropertyNames { .. } => (22, None),
+        K::MinItems { .. } => (30, None),
+        K::MaxItems { .. } => (31, None),
+        K::UniqueItems => (32, None),
+        K::AdditionalItems { .. } => (34, None),
+        K::Contains => (35, None),
+        K::MinLength { .. } => (40, None),
+        K::MaxLength { .. } => (41, None),
+        K::Pattern { .. } => (42, None),
+        K::ContentEncoding { .. } | K::ContentMediaType { .. } => (43, None),
+        K::Minimum { .. } => (50, None),
+        K::Maximum { .. } => (51, None),
+        K::ExclusiveMinimum { .. } => (52, None),
+        K::ExclusiveMaximum { .. } => (53, None),
+        K::MultipleOf { .. } => (54, None),
+        K::Not { .. } => (60, None),
+        K::AnyOf { .. } => (62, None),
+        K::OneOfNotValid { .. } | K::OneOfMultipleValid { .. } => (63, None),
+        K::UnevaluatedProperties { .. } | K::UnevaluatedItems { .. } => (70, None),
+        _ => (65, None),
+    }
+}
+
+/// Where children's errors sit among their parent's: objects validate properties after
+/// `required`, arrays items after `uniqueItems`.
+const CHILD_OF_OBJECT: u8 = 20;
+const CHILD_OF_ARRAY: u8 = 33;
+
+fn flatten(errors: &[JsError<'_>], root: &Json, pattern: &dyn Fn(&str) -> String) -> Vec<Flat> {
+    let mut out: Vec<Flat> = Vec::new();
+    for e in errors {
+        let path = pointer_tokens(e.instance_path().as_str());
+        let pointer = pointer_of(&path);
+        let (rank, exclusive) = rank(e.kind());
+        let mut error = ValidationError::new(
+            pointer.clone(),
+            wording::message(e.kind(), e.instance(), pattern),
+        );
+        if let K::AnyOf { context } | K::OneOfNotValid { context } = e.kind() {
+            for branch in context {
+                let flat = flatten(branch, root, pattern);
+                let mut list = assemble(flat, &path, root);
+                match list.len() {
+                    0 => {}
+                    1 => error.causes.append(&mut list),
+                    _ => error.causes.push(group(&pointer, list)),
+                }
+            }
+        }
+        let required = match e.kind() {
+            K::Required { property } => Some(vec![property.as_str().unwrap_or_default().into()]),
+            _ => None,
+        };
+        out.push(Flat {
+            path,
+            keyword: e.schema_path().as_str().to_string(),
+            rank,
+            exclusive,
+            required,
+            error,
+        });
+    }
+    prune(&mut out);
+    merge_required(&mut out);
+    out
+}
+
+fn pointer_of(tokens: &[String]) -> String {
+    tokens
+        .iter()
+        .map(|t| format!("/{}", escape_token(t)))
+        .collect()
+}
+
+fn group(pointer: &str, causes: Vec<ValidationError>) -> ValidationError {
+    ValidationError {
+        path: pointer.to_string(),
+        msg: "validation failed".to_string(),
+        causes,
+    }
+}
+
+/// A failed `type`, `const`, `enum` or `format` ends v6's look at the value under that schema:
+/// drop what the same schema (and the schemas under it) said about the value and below.
+fn prune(flat: &mut Vec<Flat>) {
+    let mut order: Vec<usize> = (0..flat.len())
+        .filter(|&i| flat[i].exclusive.is_some())
+        .collect();
+    order.sort_by_key(|&i| flat[i].exclusive);
+    let mut dropped = vec![false; flat.len()];
+    for i in order {
+        if dropped[i] {
+            continue;
+        }
+        let node = format!("{}/", flat[i].schema_node());
+        for (j, other) in flat.iter().enumerate() {
+            if j != i && other.path.starts_with(&flat[i].path) && other.keyword.starts_with(&node) {
+                dropped[j] = true;
+            }
+        }
+    }
+    let mut keep = dropped.iter().map(|d| !d);
+    flat.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// One `missing properties 'a', 'b'` error per schema and value, at the first one's place.
+fn merge_required(flat: &mut Vec<Flat>) {
+    let mut merged: Vec<Flat> = Vec::with_capacity(flat.len());
+    for f in flat.drain(..) {
+        if let Some(names) = &f.required
+            && let Some(first) = merged
+                .iter_mut()
+                .find(|m| m.required.is_some() && m.keyword == f.keyword && m.path == f.path)
+            && let Some(all) = first.required.as_mut()
+        {
+            all.extend(names.iter().cloned());
+            first.error.msg = wording::missing(all);
+            continue;
+        }
+        merged.push(f);
+    }
+    *flat = merged;
+}
+
+/// The errors v6's validator at `base` collects: its own, then one per child value (the
+/// child's single error, or a group of them), in v6's order.
+fn assemble(flat: Vec<Flat>, base: &[String], root: &Json) -> Vec<ValidationError> {
+    let value = lookup(root, base);
+    let child_rank = if value.is_some_and(Json::is_array) {
+        CHILD_OF_ARRAY
+    } else {
+        CHILD_OF_OBJECT
+    };
+    let mut entries: Vec<(u8, usize, ValidationError)> = Vec::new();
+    let mut children: Vec<(String, Vec<Flat>)> = Vec::new();
+    for f in flat {
+        if f.path.len() <= base.len() {
+            entries.push((f.rank, 0, f.error));
+            continue;
+        }
+        let key = f.path[base.len()].clone();
+        match children.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(f),
+            None => children.push((key, vec![f])),
+        }
+    }
+    for (key, list) in children {
+        let order = child_order(value, &key);
+        let mut path = base.to_vec();
+        path.push(key);
+        let mut errs = assemble(list, &path, root);
+        let entry = match errs.len() {
+            0 => continue,
+            1 => errs.remove(0),
+            _ => group(&pointer_of(&path), errs),
+        };
+        entries.push((child_rank, order, entry));
+    }
+    entries.sort_by_key(|(rank, order, _)| (*rank, *order));
+    entries.into_iter().map(|(_, _, e)| e).collect()
+}
+
+/// Where a child comes in its parent: an object's key order as written, an array's index.
+fn child_order(parent: Option<&Json>, key: &str) -> usize {
+    match parent {
+        Some(Json::Object(m)) => m.keys().position(|k| k == key).unwrap_or(usize::MAX),
+        Some(Json::Array(_)) => key.parse().unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    }
+}
+
+fn lookup<'a>(root: &'a Json, tokens: &[String]) -> Option<&'a Json> {
+    tokens.iter().try_fold(root, |v, t| match v {
+        Json::Object(m) => m.get(t),
+        Json::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
