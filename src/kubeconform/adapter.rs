@@ -148,6 +148,15 @@ fn flatten(errors: &[JsError<'_>], root: &Json, pattern: &dyn Fn(&str) -> String
             pointer.clone(),
             wording::message(e.kind(), e.instance(), pattern),
         );
+        if let K::PropertyNames { error: name } = e.kind() {
+            // v6 validates the name as a document of its own and keeps that run's error:
+            // both it and its cause sit at the root of that one-string document.
+            error.path = String::new();
+            error.causes.push(ValidationError::new(
+                "",
+                wording::message(name.kind(), name.instance(), pattern),
+            ));
+        }
         if let K::AnyOf { context } | K::OneOfNotValid { context } = e.kind() {
             for branch in context {
                 let flat = flatten(branch, root, pattern);

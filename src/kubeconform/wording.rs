@@ -65,7 +65,10 @@ pub(super) fn message(kind: &K, instance: &Json, pattern: &dyn Fn(&str) -> Strin
                 _ => "oneOf failed, none matched".to_string(),
             }
         }
-        K::PropertyNames { .. } => "invalid propertyName".to_string(),
+        K::PropertyNames { error } => format!(
+            "invalid propertyName {}",
+            quote(error.instance().as_str().unwrap_or_default())
+        ),
         other => format!("{} failed", other.keyword()),
     }
 }

@@ -269,3 +269,18 @@ fn pointers_escape_slashes_and_tildes() {
     assert_eq!(errs[0].path, "/metadata/annotations/a~1b~0c");
     assert_eq!(errs[0].kubeconform_path(), "/metadata/annotations/a/b~c");
 }
+
+#[test]
+fn property_names_name_the_key_at_the_root_of_its_own_run() {
+    let s =
+        json!({"$schema": LATEST, "properties": {"labels": {"propertyNames": {"maxLength": 3}}}});
+    let errs = errors(s, json!({"labels": {"ok": 1, "toolong": 2}}));
+    assert_eq!(
+        errs,
+        vec![ValidationError {
+            path: String::new(),
+            msg: "invalid propertyName 'toolong'".to_string(),
+            causes: vec![ValidationError::new("", "maxLength: got 7, want 3")],
+        }]
+    );
+}
