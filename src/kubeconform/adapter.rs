@@ -70,10 +70,30 @@ fn schema_url(schema: &Arc<Schema>) -> String {
 
 /// kubeconform's top-level errors for `instance` under `schema`, in the order it prints them.
 pub fn schema_errors(schema: &Schema, instance: &Json) -> Vec<ValidationError> {
+    let mut instance = instance.clone();
+    whole_floats_to_integers(&mut instance);
     let pattern = |p: &str| schema.original_pattern(p).to_string();
-    let errors: Vec<JsError<'_>> = schema.validator().iter_errors(instance).collect();
-    let flat = flatten(&errors, instance, &pattern);
-    assemble(flat, &[], instance)
+    let errors: Vec<JsError<'_>> = schema.validator().iter_errors(&instance).collect();
+    let flat = flatten(&errors, &instance, &pattern);
+    assemble(flat, &[], &instance)
+}
+
+/// kubeconform sees every number as a Go float64, and v6 takes a whole one as an integer in
+/// every draft (the crate does not in draft 4): `2.0` becomes `2`.
+fn whole_floats_to_integers(v: &mut Json) {
+    match v {
+        Json::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *v = Json::from(f as i64);
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(whole_floats_to_integers),
+        Json::Object(m) => m.values_mut().for_each(whole_floats_to_integers),
+        _ => {}
+    }
 }
 
 /// One reported violation, before the tree is rebuilt.

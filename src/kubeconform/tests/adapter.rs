@@ -284,3 +284,15 @@ fn property_names_name_the_key_at_the_root_of_its_own_run() {
         }]
     );
 }
+
+#[test]
+fn whole_floats_are_integers_as_for_go() {
+    // sigs.k8s.io/yaml hands kubeconform float64s; v6 takes a whole one as an integer in any
+    // draft.
+    let s = json!({"properties": {"r": {"type": "integer", "enum": [2, 3]}}});
+    assert!(errors(s.clone(), json!({"r": 2.0})).is_empty());
+    assert_eq!(
+        only(s, json!({"r": 2.5})),
+        at("/r", "got number, want integer")
+    );
+}
