@@ -100,7 +100,7 @@ fn whole_floats_to_integers(v: &mut Json) {
 struct Flat {
     /// Instance location, unescaped tokens.
     path: Vec<String>,
-    /// Keyword location (escaped JSON pointer into the schema).
+    /// Where in the schema the keyword was reached, `$ref`s included (escaped JSON pointer).
     keyword: String,
     /// v6's order among one schema's keywords.
     rank: u8,
@@ -194,7 +194,7 @@ fn flatten(errors: &[JsError<'_>], root: &Json, pattern: &dyn Fn(&str) -> String
         };
         out.push(Flat {
             path,
-            keyword: e.schema_path().as_str().to_string(),
+            keyword: e.evaluation_path().as_str().to_string(),
             rank,
             exclusive,
             required,

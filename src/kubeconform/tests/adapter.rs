@@ -296,3 +296,24 @@ fn whole_floats_are_integers_as_for_go() {
         at("/r", "got number, want integer")
     );
 }
+
+#[test]
+fn a_failed_type_behind_a_ref_hides_the_rest_of_that_schema() {
+    let s = json!({
+        "$schema": LATEST,
+        "$defs": {"name": {"type": "string", "minLength": 3, "enum": ["abc"]}},
+        "properties": {"a": {"$ref": "#/$defs/name"}, "b": {"$ref": "#/$defs/name"}}
+    });
+    let errs = errors(s, json!({"a": 1, "b": "xy"}));
+    let got: Vec<(String, String)> = errs
+        .iter()
+        .map(|e| (e.path.clone(), e.msg.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            at("/a", "got number, want string"),
+            at("/b", "value must be 'abc'"),
+        ]
+    );
+}
