@@ -74,7 +74,7 @@ pub fn schema_errors(schema: &Schema, instance: &Json) -> Vec<ValidationError> {
     whole_floats_to_integers(&mut instance);
     let pattern = |p: &str| schema.original_pattern(p).to_string();
     let errors: Vec<JsError<'_>> = schema.validator().iter_errors(&instance).collect();
-    let flat = flatten(&errors, &instance, &pattern);
+    let flat = flatten(&errors, &instance, &pattern, 0);
     assemble(flat, &[], &instance)
 }
 
@@ -158,7 +158,14 @@ fn rank(kind: &K) -> (u8, Option<u8>) {
 const CHILD_OF_OBJECT: u8 = 20;
 const CHILD_OF_ARRAY: u8 = 33;
 
-fn flatten(errors: &[JsError<'_>], root: &Json, pattern: &dyn Fn(&str) -> String) -> Vec<Flat> {
+/// The errors as [`Flat`]s; `allOf`s met before byte `from` of their keyword paths are the
+/// caller's (branch errors of a `oneOf` inside an `allOf`).
+fn flatten(
+    errors: &[JsError<'_>],
+    root: &Json,
+    pattern: &dyn Fn(&str) -> String,
+    from: usize,
+) -> Vec<Flat> {
     let mut out: Vec<Flat> = Vec::new();
     for e in errors {
         let path = pointer_tokens(e.instance_path().as_str());
@@ -179,7 +186,8 @@ fn flatten(errors: &[JsError<'_>], root: &Json, pattern: &dyn Fn(&str) -> String
         }
         if let K::AnyOf { context } | K::OneOfNotValid { context } = e.kind() {
             for branch in context {
-                let flat = flatten(branch, root, pattern);
+                let own = e.evaluation_path().as_str().len();
+                let flat = flatten(branch, root, pattern, own);
                 let mut list = assemble(flat, &path, root);
                 match list.len() {
                     0 => {}
@@ -203,6 +211,113 @@ fn flatten(errors: &[JsError<'_>], root: &Json, pattern: &dyn Fn(&str) -> String
     }
     prune(&mut out);
     merge_required(&mut out);
+    wrap_all_of(out, from, root)
+}
+
+/// The outermost `allOf` a keyword was reached through at or after byte `from` of its path:
+/// where the `allOf` starts, the branch, and how many of the instance path's tokens were taken
+/// before it.
+fn all_of_step(f: &Flat, from: usize) -> Option<(usize, usize, usize)> {
+    let rest = f.keyword.get(from..)?;
+    let at = from + rest.find("/allOf/")?;
+    let tail = &f.keyword[at + "/allOf/".len()..];
+    let (branch, after) = tail.split_once('/').unwrap_or((tail, ""));
+    let branch: usize = branch.parse().ok()?;
+    let below = descended(after);
+    let taken = f.path.len().checked_sub(below)?;
+    Some((at, branch, taken))
+}
+
+/// How many instance tokens a schema path below a subschema descends.
+fn descended(path: &str) -> usize {
+    let tokens: Vec<&str> = path.split('/').filter(|t| !t.is_empty()).collect();
+    let mut n = 0;
+    let mut i = 0;
+    while i < tokens.len() {
+        match tokens[i] {
+            "properties" | "patternProperties" => {
+                n += 1;
+                i += 2;
+            }
+            "items"
+                if tokens
+                    .get(i + 1)
+                    .is_some_and(|t| t.parse::<usize>().is_ok()) =>
+            {
+                n += 1;
+                i += 2;
+            }
+            "additionalProperties"
+            | "additionalItems"
+            | "items"
+            | "prefixItems"
+            | "contains"
+            | "unevaluatedProperties"
+            | "unevaluatedItems" => {
+                n += 1;
+                i += 1;
+            }
+            "allOf" | "anyOf" | "oneOf" | "dependencies" | "dependentSchemas" => i += 2,
+            _ => i += 1,
+        }
+    }
+    n
+}
+
+/// One schema's `allOf` applied to one value: the owner's keyword path, the value's instance
+/// path, and the errors of each failing branch by index.
+type AllOf = (String, Vec<String>, Vec<(usize, Vec<Flat>)>);
+
+/// v6 wraps what a schema's `allOf` branches say in one `allOf failed` error with a cause per
+/// failing branch; the crate reports them flat.
+fn wrap_all_of(flat: Vec<Flat>, from: usize, root: &Json) -> Vec<Flat> {
+    let mut out: Vec<Flat> = Vec::new();
+    let mut wrapped: Vec<AllOf> = Vec::new();
+    for f in flat {
+        let Some((at, branch, taken)) = all_of_step(&f, from) else {
+            out.push(f);
+            continue;
+        };
+        let owner = f.keyword[..at].to_string();
+        let base = f.path[..taken].to_vec();
+        let slot = match wrapped
+            .iter()
+            .position(|(o, b, _)| *o == owner && *b == base)
+        {
+            Some(i) => i,
+            None => {
+                wrapped.push((owner, base, Vec::new()));
+                wrapped.len() - 1
+            }
+        };
+        let branches = &mut wrapped[slot].2;
+        match branches.iter_mut().find(|(b, _)| *b == branch) {
+            Some((_, list)) => list.push(f),
+            None => branches.push((branch, vec![f])),
+        }
+    }
+    for (owner, base, mut branches) in wrapped {
+        branches.sort_by_key(|(b, _)| *b);
+        let pointer = pointer_of(&base);
+        let mut error = ValidationError::new(pointer.clone(), "allOf failed");
+        for (b, list) in branches {
+            let next = format!("{owner}/allOf/{b}").len();
+            let mut errs = assemble(wrap_all_of(list, next, root), &base, root);
+            match errs.len() {
+                0 => {}
+                1 => error.causes.append(&mut errs),
+                _ => error.causes.push(group(&pointer, errs)),
+            }
+        }
+        out.push(Flat {
+            path: base,
+            keyword: format!("{owner}/allOf"),
+            rank: 61,
+            exclusive: None,
+            required: None,
+            error,
+        });
+    }
     out
 }
 

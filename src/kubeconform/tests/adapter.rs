@@ -317,3 +317,21 @@ fn a_failed_type_behind_a_ref_hides_the_rest_of_that_schema() {
         ]
     );
 }
+
+#[test]
+fn all_of_holds_one_cause_per_failing_branch() {
+    let s = json!({
+        "$schema": LATEST,
+        "properties": {"spec": {"allOf": [
+            {"required": ["a"]},
+            {"properties": {"b": {"type": "string"}, "c": {"type": "string"}}},
+            {"properties": {"b": {"maxLength": 1}}}
+        ]}}
+    });
+    assert_eq!(
+        printed(s, json!({"spec": {"b": 1, "c": 2}})),
+        format!(
+            "jsonschema validation failed with '{URL}#' - at '/spec': allOf failed   - at '/spec': missing property 'a'   - at '/spec': validation failed     - at '/spec/b': got number, want string     - at '/spec/c': got number, want string"
+        )
+    );
+}
