@@ -6,13 +6,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::cli::{ColorChoice, ValidateArgs};
-use crate::kubeconform::{DocValidator, Outcome as KcOutcome, ValidationError as KcError};
+use crate::kubeconform::DocValidator;
 use crate::kustomize::{self, BuildOptions, LoadRestrictor};
 use crate::pipeline;
 use crate::report::{self, Format, RenderOptions, Summary};
-use crate::schema::{
-    FetchOptions, Fetcher, Lookup, Registry, RegistryOptions, read_schema_tarball,
-};
+use crate::schema::{FetchOptions, Fetcher, Registry, RegistryOptions, read_schema_tarball};
 use crate::validate::ValidateOptions;
 
 /// Exit code: no findings.
@@ -322,63 +320,8 @@ pub fn kubeconform(args: &[String]) -> ExitCode {
         )
         .map_err(|e| e.to_string())?
         .with_tarball_reader(read_schema_tarball);
-        Ok(Box::new(KubeconformValidator { registry }))
+        Ok(Box::new(crate::kubeconform::SchemaValidator::new(registry)))
     };
     let code = crate::kubeconform::run_cli(args, &mut factory);
     ExitCode::from(code.clamp(0, 255) as u8)
-}
-
-/// Validates kubeconform documents with the registry, checking only the JSON Schema.
-struct KubeconformValidator {
-    registry: Registry,
-}
-
-impl DocValidator for KubeconformValidator {
-    fn validate(&self, doc: &crate::kubeconform::Document) -> KcOutcome {
-        let span = doc
-            .node
-            .span
-            .clone()
-            .unwrap_or_else(|| crate::yaml::Span::file(doc.path.as_str().into()));
-        let res = crate::resource::Resource::new(doc.node.clone(), span);
-        let gvk = res.gvk();
-        let schema = match self.registry.lookup(&gvk) {
-            Err(e) => return KcOutcome::Error(e.to_string()),
-            Ok(Lookup::NotFound) | Ok(Lookup::Unavailable(_)) => return KcOutcome::NotFound,
-            Ok(Lookup::Found(s)) => s,
-        };
-        let opts = ValidateOptions {
-            schema_only: true,
-            ..ValidateOptions::default()
-        };
-        let diags = match crate::validate::validate_resource(&res, None, &self.registry, &opts) {
-            Ok(d) => d,
-            Err(e) => return KcOutcome::Error(e.to_string()),
-        };
-        let errors: Vec<KcError> = diags
-            .into_iter()
-            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
-            .map(|d| KcError {
-                path: d.pointer.unwrap_or_default(),
-                msg: d.message,
-                causes: Vec::new(),
-            })
-            .collect();
-        if errors.is_empty() {
-            KcOutcome::Valid
-        } else {
-            let location = &schema.location;
-            let url = if crate::schema::is_url(location) || location.starts_with("file://") {
-                location.clone()
-            } else {
-                let abs =
-                    std::fs::canonicalize(location).unwrap_or_else(|_| PathBuf::from(location));
-                format!("file://{}", abs.display())
-            };
-            KcOutcome::Invalid {
-                schema: url,
-                errors,
-            }
-        }
-    }
 }

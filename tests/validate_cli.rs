@@ -328,3 +328,67 @@ fn a_file_named_on_the_command_line_is_validated() {
     );
     assert!(stdout.contains("1 resource"), "{stdout}");
 }
+
+/// The drop-in's messages for invalid resources are kubeconform v0.7.0's, word for word.
+#[test]
+fn kubeconform_drop_in_prints_kubeconform_error_text() {
+    let Some((k8s, flux)) = shared_locations() else {
+        println!("SKIP: ../shared/schemas not found");
+        return;
+    };
+    let Some(schemas) = common::shared_dir().and_then(|d| d.join("schemas").canonicalize().ok())
+    else {
+        println!("SKIP: ../shared/schemas not found");
+        return;
+    };
+    let schema_url = |file: &str| {
+        format!(
+            "file://{}/kubernetes/v1.35.0-standalone-strict/{file}#",
+            schemas.display()
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: 1\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: \"2\"\n  \
+         unknownField: true\n  selector:\n    matchLabels:\n      app: web\n  template:\n    \
+         metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        \
+         image: nginx\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = fluxval(&[
+        "kubeconform",
+        "-strict",
+        "-kubernetes-version",
+        "1.35.0",
+        "-schema-location",
+        &k8s,
+        "-schema-location",
+        &flux,
+        path,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            format!(
+                "{path} - ConfigMap cm is invalid: problem validating schema. Check JSON formatting: \
+                 jsonschema validation failed with '{}' - at '/data/k': got number, want null or string",
+                schema_url("configmap-v1.json")
+            ),
+            format!(
+                "{path} - Deployment web is invalid: problem validating schema. Check JSON formatting: \
+                 jsonschema validation failed with '{}' - at '/spec': validation failed   \
+                 - at '/spec/replicas': got string, want null or integer   \
+                 - at '/spec': additional properties 'unknownField' not allowed",
+                schema_url("deployment-apps-v1.json")
+            ),
+        ],
+        "{stdout}"
+    );
+}

@@ -6,18 +6,21 @@
 //! `-ignore-missing-schemas`, `-strict` duplicate keys, its five output formats and exit codes.
 //! Schema lookup and validation itself sits behind [`DocValidator`], which the caller supplies.
 
+pub mod adapter;
 mod docs;
 mod flags;
 mod input;
 mod output;
 #[cfg(test)]
 mod tests;
+mod wording;
 
 use std::io::{self, Read, Write};
 
 use rayon::prelude::*;
 
 use crate::yaml::Node;
+pub use adapter::SchemaValidator;
 pub use flags::{Config, Parsed, parse as parse_flags, usage};
 pub use input::{Chunk, split_documents};
 

@@ -54,6 +54,8 @@ pub struct Schema {
     /// Where it came from (URL, path, tarball entry or CRD).
     pub location: String,
     pub(crate) cel: Option<CelTree>,
+    /// Patterns as the schema wrote them, by their rewritten form: messages quote the original.
+    patterns: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for Schema {
@@ -86,7 +88,8 @@ impl Schema {
         location: impl Into<String>,
         as_api_server: bool,
     ) -> Result<Schema, String> {
-        prepare(&mut json, as_api_server);
+        let mut patterns = HashMap::new();
+        prepare(&mut json, as_api_server, &mut patterns);
         let declared = json.get("$schema").and_then(Json::as_str).unwrap_or("");
         let (draft, formats) = draft_of(declared);
         let mut stripped;
@@ -114,6 +117,7 @@ impl Schema {
             json,
             location: location.into(),
             cel,
+            patterns,
         })
     }
 
@@ -121,13 +125,19 @@ impl Schema {
     pub fn validator(&self) -> &jsonschema::Validator {
         &self.validator
     }
+
+    /// The `pattern` as the schema wrote it, given the form the validator compiled (and reports
+    /// in its errors).
+    pub fn original_pattern<'a>(&'a self, compiled: &'a str) -> &'a str {
+        self.patterns.get(compiled).map_or(compiled, String::as_str)
+    }
 }
 
 /// Gives patterns Go RE2 meaning, and with `as_api_server` undoes what openapi2jsonschema gets
 /// wrong about CRD schemas, where kubeconform reports errors the API server never does: an
 /// object marked `x-kubernetes-preserve-unknown-fields` keeps unknown fields even when it lists
 /// `properties` (the converter closed it anyway), and `nullable: true` admits `null`.
-fn prepare(v: &mut Json, as_api_server: bool) {
+fn prepare(v: &mut Json, as_api_server: bool, patterns: &mut HashMap<String, String>) {
     let Json::Object(m) = v else { return };
     if as_api_server
         && m.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true))
@@ -144,7 +154,11 @@ fn prepare(v: &mut Json, as_api_server: bool) {
     }
     // Patterns are Go RE2; give them that meaning on the regex crate.
     if let Some(Json::String(p)) = m.get_mut("pattern") {
-        *p = super::re2::re2_to_rust(p);
+        let rewritten = super::re2::re2_to_rust(p);
+        if rewritten != *p {
+            patterns.insert(rewritten.clone(), p.clone());
+        }
+        *p = rewritten;
     }
     // Only subschemas: `default`, `enum` and the like hold values, left as written.
     for (k, child) in m.iter_mut() {
@@ -153,12 +167,14 @@ fn prepare(v: &mut Json, as_api_server: bool) {
                 if let Json::Object(children) = child {
                     children
                         .values_mut()
-                        .for_each(|c| prepare(c, as_api_server));
+                        .for_each(|c| prepare(c, as_api_server, patterns));
                 }
             }
             "items" | "additionalItems" | "allOf" | "anyOf" | "oneOf" => match child {
-                Json::Array(list) => list.iter_mut().for_each(|c| prepare(c, as_api_server)),
-                other => prepare(other, as_api_server),
+                Json::Array(list) => list
+                    .iter_mut()
+                    .for_each(|c| prepare(c, as_api_server, patterns)),
+                other => prepare(other, as_api_server, patterns),
             },
             "additionalProperties"
             | "not"
@@ -166,7 +182,7 @@ fn prepare(v: &mut Json, as_api_server: bool) {
             | "propertyNames"
             | "if"
             | "then"
-            | "else" => prepare(child, as_api_server),
+            | "else" => prepare(child, as_api_server, patterns),
             _ => {}
         }
     }

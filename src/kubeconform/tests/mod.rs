@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use super::*;
 
+mod adapter;
 mod inputs;
 mod outputs;
 
