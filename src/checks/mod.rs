@@ -1,0 +1,3 @@
+//! Flux-specific semantic checks.
+
+pub mod semver;
