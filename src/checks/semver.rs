@@ -14,6 +14,9 @@ const CV: &str = r"v?[0-9xX*]+(?:\.[0-9xX*]+)?(?:\.[0-9xX*]+)?(?:-[0-9A-Za-z-]+(
 /// only where the regex is unanchored, and there each operator is tried until the version fits.
 const OPS: &str = r"=|!=|>|<|>=|=>|<=|=<|~|~>|\^|";
 
+/// Masterminds refuses longer versions to bound the work done on untrusted input.
+const MAX_LEN: usize = 256;
+
 static VERSION_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$",
@@ -76,6 +79,11 @@ impl Version {
     /// Parses as Masterminds' `NewVersion`: an optional leading `v`, minor and patch may be
     /// missing (they become 0), then an optional pre-release and build metadata.
     pub fn parse(s: &str) -> Result<Version, String> {
+        if s.len() > MAX_LEN {
+            return Err(format!(
+                "invalid semantic version: longer than {MAX_LEN} bytes"
+            ));
+        }
         let caps = VERSION_RE
             .captures(s)
             .ok_or_else(|| format!("invalid semantic version {s:?}"))?;
@@ -141,9 +149,9 @@ impl PartialOrd for Version {
     }
 }
 
-/// Pre-release order as Masterminds implements it: identifiers compared pairwise, numbers
-/// numerically and below words; a missing identifier sorts below a number but above a word
-/// (so `alpha.beta` < `alpha`, which differs from SemVer 2.0 but is what Flux sees).
+/// Pre-release order (SemVer 2.0 as Masterminds v3 implements it): identifiers compared
+/// pairwise, numbers numerically and below words, a shorter list below a longer one; a number
+/// too large for u64 counts as a word.
 fn cmp_pre(a: &str, b: &str) -> Ordering {
     let (xs, ys): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
     for i in 0..xs.len().max(ys.len()) {
