@@ -242,3 +242,27 @@ fn invalid_constraints_name_the_offending_part() {
         }
     }
 }
+
+#[test]
+fn pre_release_precedence_follows_semver_spec() {
+    let ord = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+    ];
+    for w in ord.windows(2) {
+        assert!(v(w[0]) < v(w[1]), "{} < {}", w[0], w[1]);
+    }
+}
+
+#[test]
+fn overlong_versions_are_rejected() {
+    let long = format!("1.2.3-{}", "a".repeat(251));
+    assert!(Version::parse(&long).is_err());
+    assert!(Version::parse(&format!("1.2.3-{}", "a".repeat(250))).is_ok());
+}
