@@ -41,7 +41,8 @@ static TOKEN_RE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"^(?:{OPS})(?:{
 #[allow(clippy::expect_used)]
 fn re(pattern: &str) -> Regex {
     // The patterns are constants of this module, so a failure is a programming error.
-    Regex::new(pattern).expect("constant regex compiles")
+    // Go's `\s` is ASCII whitespace without \v; Rust's would also match Unicode spaces.
+    Regex::new(&pattern.replace(r"\s", r"[\t\n\f\r ]")).expect("constant regex compiles")
 }
 
 /// A semantic version as Masterminds/semver reads it.
@@ -219,8 +220,14 @@ struct Comparator {
 /// A parsed constraint: OR (`||`) of AND groups of comparators.
 #[derive(Debug, Clone)]
 pub struct Constraints {
-    groups: Vec<Vec<Comparator>>,
+    /// Each AND group, with whether some comparator in it names a pre-release: only then may
+    /// a pre-release version satisfy the group.
+    groups: Vec<(Vec<Comparator>, bool)>,
 }
+
+/// Masterminds' bounds on untrusted constraint strings.
+const MAX_CONSTRAINT_LEN: usize = 512;
+const MAX_GROUPS: usize = 32;
 
 fn is_x(s: &str) -> bool {
     matches!(s, "x" | "X" | "*")
@@ -303,6 +310,16 @@ fn offending_part(seg: &str) -> String {
 impl Constraints {
     /// Parses as Masterminds' `NewConstraint`.
     pub fn parse(s: &str) -> Result<Constraints, String> {
+        if s.len() > MAX_CONSTRAINT_LEN {
+            return Err(format!(
+                "invalid semver constraint: longer than {MAX_CONSTRAINT_LEN} bytes"
+            ));
+        }
+        if s.matches("||").count() >= MAX_GROUPS {
+            return Err(format!(
+                "invalid semver constraint {s:?}: more than {MAX_GROUPS} '||' alternatives"
+            ));
+        }
         let rewritten = RANGE_RE.replace_all(s, " >= $1, <= $2 ");
         let mut groups = Vec::new();
         for seg in rewritten.split("||") {
@@ -317,22 +334,25 @@ impl Constraints {
                 .map(|m| parse_comparator(m.as_str()))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| format!("invalid semver constraint {s:?}: {e}"))?;
-            groups.push(group);
+            let has_pre = group.iter().any(|c| !c.con.pre.is_empty());
+            groups.push((group, has_pre));
         }
         Ok(Constraints { groups })
     }
 
     /// Whether `v` satisfies any OR group, every comparator of the group accepting it.
     pub fn check(&self, v: &Version) -> bool {
-        self.groups.iter().any(|g| g.iter().all(|c| c.check(v)))
+        self.groups
+            .iter()
+            .any(|(g, has_pre)| g.iter().all(|c| c.check(v, *has_pre)))
     }
 }
 
 impl Comparator {
-    fn check(&self, v: &Version) -> bool {
-        // A pre-release is only considered by a comparator that names one itself, so that
-        // `>=1.0` never picks up `2.0.0-rc.1`.
-        if !v.pre.is_empty() && self.con.pre.is_empty() {
+    fn check(&self, v: &Version, include_pre: bool) -> bool {
+        // A pre-release is only considered when its AND group names one, so that `>=1.0`
+        // never picks up `2.0.0-rc.1` while `>=1.0.0-0 <2` does.
+        if !v.pre.is_empty() && !include_pre {
             return false;
         }
         let c = &self.con;
@@ -403,9 +423,8 @@ impl Comparator {
         if ord == Ordering::Less {
             return false;
         }
-        if self.major_dirty {
-            return true;
-        }
+        // `^*` lands here with 0.0.0 and no minor wildcard, so it only admits 0.0.0: Masterminds'
+        // code does that although its comment calls `^*` "any".
         if c.major > 0 || self.minor_dirty {
             return v.major == c.major;
         }

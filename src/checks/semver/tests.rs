@@ -142,7 +142,8 @@ fn caret_ranges_including_zero_major() {
         ("^0.0", &["0.0.0", "0.0.9"], &["0.1.0"]),
         ("^0", &["0.0.0", "0.9.9"], &["1.0.0"]),
         ("^0.x", &["0.5.0"], &["1.0.0"]),
-        ("^*", &["0.0.1", "9.0.0"], &["1.0.0-beta"]),
+        // Masterminds' code (not its comment) makes `^*` behave as `^0.0.0`.
+        ("^*", &["0.0.0"], &["0.0.1", "0.9.0", "1.0.0", "1.0.0-beta"]),
     ]);
 }
 
@@ -213,7 +214,19 @@ fn pre_releases_only_where_the_comparator_names_one() {
             &["1.9.9", "1.9.9-rc.1"],
             &["2.0.0", "2.0.0-alpha"],
         ),
-        (">1.0.0-alpha <2.0.0", &["1.5.0"], &["1.5.0-beta"]),
+        // One comparator naming a pre-release opens the whole AND group to them ...
+        (
+            ">1.0.0-alpha <2.0.0",
+            &["1.5.0", "1.5.0-beta", "2.0.0-rc.1"],
+            &["2.0.0", "1.0.0-alpha"],
+        ),
+        (">=1.0.0-0, !=1.2.0", &["1.3.0-rc.1"], &["1.2.0"]),
+        // ... but not the other OR groups.
+        (
+            "^2.0.0-0 || ^1.0",
+            &["2.1.0-rc.1", "1.5.0"],
+            &["1.5.0-rc.1"],
+        ),
         (
             ">=1.0.0 || >=2.0.0-rc.0",
             &["2.0.0-rc.1", "1.0.0"],
@@ -265,4 +278,13 @@ fn overlong_versions_are_rejected() {
     let long = format!("1.2.3-{}", "a".repeat(251));
     assert!(Version::parse(&long).is_err());
     assert!(Version::parse(&format!("1.2.3-{}", "a".repeat(250))).is_ok());
+}
+
+#[test]
+fn oversized_constraints_are_rejected() {
+    assert!(Constraints::parse(&format!(">={}", "1".repeat(600))).is_err());
+    let many = vec!["1.0.0"; 33].join(" || ");
+    assert!(Constraints::parse(&many).is_err());
+    let ok = vec!["1.0.0"; 32].join(" || ");
+    assert!(Constraints::parse(&ok).is_ok());
 }
