@@ -288,3 +288,24 @@ fn oversized_constraints_are_rejected() {
     let ok = vec!["1.0.0"; 32].join(" || ");
     assert!(Constraints::parse(&ok).is_ok());
 }
+
+#[test]
+fn separators_and_spacing() {
+    table(&[
+        ("\t>=1.2\n<2 ", &["1.5.0"], &["2.0.0"]),
+        (">= 1.2 , < 2", &["1.5.0"], &["2.0.0"]),
+        ("1.0.0-rc.1 - 2.0.0", &["1.0.0-rc.2", "2.0.0"], &["2.0.1"]),
+        ("~ 1.2", &["1.2.5"], &["1.3.0"]),
+    ]);
+    // A hyphen range needs spaces on both sides; glued it is neither a range nor a version.
+    for bad in [
+        "1.2.3 -2.0",
+        "1.2.3- 2.0",
+        ">=1.0,",
+        ",>=1.0",
+        "1.0 | 2.0",
+        "1.2.3 ,, 2.0",
+    ] {
+        assert!(Constraints::parse(bad).is_err(), "{bad:?} must be rejected");
+    }
+}
