@@ -45,8 +45,9 @@ fn re(pattern: &str) -> Regex {
     Regex::new(&pattern.replace(r"\s", r"[\t\n\f\r ]")).expect("constant regex compiles")
 }
 
-/// A semantic version as Masterminds/semver reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A semantic version as Masterminds/semver reads it. Equality and order ignore build
+/// metadata, as precedence does.
+#[derive(Debug, Clone)]
 pub struct Version {
     /// Major component.
     pub major: u64,
@@ -143,6 +144,14 @@ impl Version {
             })
     }
 }
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp_version(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Version {}
 
 impl PartialOrd for Version {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {

@@ -274,6 +274,12 @@ fn pre_release_precedence_follows_semver_spec() {
 }
 
 #[test]
+fn equality_ignores_build_metadata() {
+    assert_eq!(v("1.0.0+a"), v("v1.0.0+b"));
+    assert_ne!(v("1.0.0-rc.1"), v("1.0.0"));
+}
+
+#[test]
 fn overlong_versions_are_rejected() {
     let long = format!("1.2.3-{}", "a".repeat(251));
     assert!(Version::parse(&long).is_err());
