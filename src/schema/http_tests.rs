@@ -538,15 +538,8 @@ fn a_server_that_stalls_mid_body_times_out() {
 
 #[test]
 fn the_real_flux_asset_downloads_and_unpacks() {
-    let rel = "schemas/flux-crd-schemas.tar.gz";
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let found = std::env::var_os("FLUXVAL_SHARED")
-        .map(|d| Path::new(&d).join(rel))
-        .into_iter()
-        .chain(manifest.ancestors().map(|d| d.join("shared").join(rel)))
-        .find(|p| p.is_file());
-    let Some(path) = found else {
-        println!("SKIP: shared/{rel} not found");
+    let Some(path) = super::tarball::shared_flux_asset() else {
+        println!("SKIP: shared/{} not found", super::tarball::FLUX_ASSET);
         return;
     };
     let asset = std::fs::read(path).unwrap();

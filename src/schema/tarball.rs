@@ -164,6 +164,26 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// Where tests find the real flux2 release asset: under `$FLUXVAL_SHARED`, else in a `shared/`
+/// beside the checkout or any folder above it.
+#[cfg(test)]
+pub(crate) fn shared_flux_asset() -> Option<std::path::PathBuf> {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::var_os("FLUXVAL_SHARED")
+        .map(|d| std::path::Path::new(&d).join(FLUX_ASSET))
+        .into_iter()
+        .chain(
+            manifest
+                .ancestors()
+                .map(|d| d.join("shared").join(FLUX_ASSET)),
+        )
+        .find(|p| p.is_file())
+}
+
+/// The release asset's path inside the shared folder.
+#[cfg(test)]
+pub(crate) const FLUX_ASSET: &str = "schemas/flux-crd-schemas.tar.gz";
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -333,16 +353,8 @@ pub(crate) mod tests {
 
     #[test]
     fn reads_the_real_flux_release_asset() {
-        // `$FLUXVAL_SHARED`, else a `shared/` beside the checkout or any folder above it.
-        let rel = "schemas/flux-crd-schemas.tar.gz";
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let found = std::env::var_os("FLUXVAL_SHARED")
-            .map(|d| Path::new(&d).join(rel))
-            .into_iter()
-            .chain(manifest.ancestors().map(|d| d.join("shared").join(rel)))
-            .find(|p| p.is_file());
-        let Some(path) = found else {
-            println!("SKIP: shared/{rel} not found");
+        let Some(path) = shared_flux_asset() else {
+            println!("SKIP: shared/{FLUX_ASSET} not found");
             return;
         };
         let bytes = std::fs::read(&path).unwrap();
