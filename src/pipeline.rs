@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::checks::{self, CheckOptions, Env};
 use crate::diagnostic::{Diagnostic, dedupe};
 use crate::kustomize::{BuildOptions, build_all};
 use crate::repo;
@@ -26,6 +27,8 @@ pub struct Config {
     pub build: BuildOptions,
     /// How each resource is validated.
     pub validate: ValidateOptions,
+    /// How the Flux checks run.
+    pub checks: CheckOptions,
 }
 
 /// Totals for the closing summary line.
@@ -61,7 +64,8 @@ pub enum RunError {
     Schema(#[from] SchemaError),
 }
 
-/// Validates every path in `config` with schemas from `registry`.
+/// Validates every path in `config` with schemas from `registry`, then runs the Flux checks over
+/// everything that was built.
 pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
     let start = Instant::now();
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -72,55 +76,63 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
     };
     let mut outcome = Outcome::default();
     let mut diags = Vec::new();
+    let mut repos = Vec::new();
+    let mut envs: Vec<Env> = Vec::new();
+    let mut plain: Vec<Resource> = Vec::new();
     for path in &paths {
         // A file named on the command line is validated as it is, like kubeconform does,
         // whether or not a kustomization also lists it.
-        let (built, plain_files) = if path.is_file() {
-            (Vec::new(), vec![path.clone()])
+        let plain_files = if path.is_file() {
+            vec![path.clone()]
         } else {
-            build_roots(path, &cwd, config, &mut outcome.totals, &mut diags)?
+            let (repo, built, files) =
+                build_roots(path, &cwd, config, &mut outcome.totals, &mut diags)?;
+            repos.push(repo);
+            envs.extend(built);
+            files
         };
-        let plain: Vec<Vec<Result<Resource, Diagnostic>>> = plain_files
-            .iter()
-            .map(|f| read_plain(&relative_to(f, &cwd).display().to_string(), f))
-            .collect();
-        outcome.totals.files += plain.len();
-        // CRDs anywhere in the tree describe custom kinds for every resource.
-        for (_, rs) in &built {
-            diags.extend(add_crds(registry, rs));
-        }
-        for docs in &plain {
-            diags.extend(add_crds(registry, docs.iter().flatten()));
-        }
-        let jobs: Vec<(Option<&str>, &Resource)> = built
-            .iter()
-            .flat_map(|(root, rs)| rs.iter().map(move |r| (Some(root.as_str()), r)))
-            .chain(
-                plain
-                    .iter()
-                    .flat_map(|docs| docs.iter().flatten().map(|r| (None, r))),
-            )
-            .collect();
-        outcome.totals.resources += jobs.len();
-        let results: Vec<Result<Vec<Diagnostic>, SchemaError>> = jobs
-            .par_iter()
-            .map(|(root, r)| validate_resource(r, *root, registry, &config.validate))
-            .collect();
-        for r in results {
-            diags.extend(r?);
-        }
-        for docs in plain {
-            diags.extend(docs.into_iter().filter_map(Result::err));
+        outcome.totals.files += plain_files.len();
+        for f in &plain_files {
+            for doc in read_plain(&relative_to(f, &cwd).display().to_string(), f) {
+                match doc {
+                    Ok(r) => plain.push(r),
+                    Err(d) => diags.push(d),
+                }
+            }
         }
     }
+    // CRDs anywhere in the tree describe custom kinds for every resource.
+    for e in &envs {
+        diags.extend(add_crds(registry, &e.resources));
+    }
+    diags.extend(add_crds(registry, &plain));
+    let jobs: Vec<(Option<&str>, &Resource)> = envs
+        .iter()
+        .flat_map(|e| e.resources.iter().map(move |r| (Some(e.root.as_str()), r)))
+        .chain(plain.iter().map(|r| (None, r)))
+        .collect();
+    outcome.totals.resources += jobs.len();
+    let results: Vec<Result<Vec<Diagnostic>, SchemaError>> = jobs
+        .par_iter()
+        .map(|(root, r)| validate_resource(r, *root, registry, &config.validate))
+        .collect();
+    for r in results {
+        diags.extend(r?);
+    }
+    diags.extend(checks::run(&checks::Input {
+        repos: &repos,
+        envs: &envs,
+        plain: &plain,
+        options: &config.checks,
+    }));
     outcome.diagnostics = dedupe(diags);
     outcome.totals.duration = start.elapsed();
     Ok(outcome)
 }
 
-/// Resources of each root that built (keyed by the root as a person types it), and the plain
-/// manifests outside every root.
-type Built = (Vec<(String, Vec<Resource>)>, Vec<PathBuf>);
+/// What one directory argument yields: its discovery, the environments that built, and the
+/// plain manifests outside every root.
+type Built = (repo::Repo, Vec<Env>, Vec<PathBuf>);
 
 /// Discovers `path` and builds its top-level kustomize roots; a root that does not build
 /// becomes a located finding in `diags`.
@@ -147,7 +159,10 @@ fn build_roots(
     for (dir, result) in dirs.iter().zip(build_all(&dirs, &root, &config.build)?) {
         let name = dir.display().to_string();
         match result {
-            Ok(b) => built.push((name, b.resources)),
+            Ok(b) => built.push(Env {
+                root: name,
+                resources: b.resources,
+            }),
             Err(e) => {
                 let mut d = Diagnostic::from(e);
                 d.roots.push(name);
@@ -155,7 +170,8 @@ fn build_roots(
             }
         }
     }
-    Ok((built, found.plain_yaml))
+    let files = found.plain_yaml.clone();
+    Ok((found, built, files))
 }
 
 /// The documents of a plain manifest, or a finding when it cannot be read.
