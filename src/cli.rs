@@ -29,7 +29,7 @@ pub enum Command {
         load_restrictor: String,
     },
     /// Build every kustomize root and validate every resource against its schema.
-    Validate(ValidateArgs),
+    Validate(Box<ValidateArgs>),
     /// Work with schemas.
     #[command(subcommand)]
     Schemas(SchemasCommand),
@@ -118,4 +118,14 @@ pub struct ValidateArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// The repository is reconciled by Flux as namespace admin: no cluster-scoped objects, no
+    /// cross-namespace references.
+    #[arg(long)]
+    pub tenant: bool,
+    /// Values for Flux postBuild substitution: a dotenv file or a YAML map (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub vars: Vec<PathBuf>,
+    /// Turn off a rule by id, e.g. `hygiene/unreferenced-file` (comma-separated; repeatable).
+    #[arg(long, value_name = "RULE")]
+    pub disable: Vec<String>,
 }

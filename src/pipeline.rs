@@ -29,6 +29,8 @@ pub struct Config {
     pub validate: ValidateOptions,
     /// How the Flux checks run.
     pub checks: CheckOptions,
+    /// Files of values for Flux postBuild substitution (`--vars`).
+    pub vars: Vec<PathBuf>,
 }
 
 /// Totals for the closing summary line.

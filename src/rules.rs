@@ -18,8 +18,8 @@ pub struct Rule {
     pub help: &'static str,
 }
 
-/// Every rule fluxval has.
-pub const RULES: &[Rule] = &[
+/// Rules of building, YAML, metadata and schema validation. Check modules own the rest.
+pub const CORE: &[Rule] = &[
     Rule {
         id: "build/error",
         severity: Severity::Error,
@@ -136,7 +136,37 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
+/// Every group of rules, in the order reports and docs list them. A check module adds its
+/// `RULES` here.
+const GROUPS: &[&[Rule]] = &[CORE];
+
+/// Every rule fluxval has.
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    GROUPS.iter().flat_map(|g| g.iter())
+}
+
 /// The rule with `id`, if known.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+    all().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in all() {
+            assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+            let (domain, name) = r.id.split_once('/').expect("<domain>/<name>");
+            let ok = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            };
+            assert!(ok(domain) && ok(name), "bad rule id {}", r.id);
+            assert!(!r.summary.is_empty() && !r.help.is_empty(), "{}", r.id);
+        }
+    }
 }

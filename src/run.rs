@@ -114,7 +114,11 @@ fn validate_inner(args: &ValidateArgs) -> Result<u8, String> {
             require_schemas: args.require_schemas,
             schema_only: false,
         },
-        checks: crate::checks::CheckOptions::default(),
+        checks: crate::checks::CheckOptions {
+            tenant: args.tenant,
+            disable: split_kinds(&args.disable),
+        },
+        vars: args.vars.clone(),
     };
     let outcome = pipeline::run(&config, &registry).map_err(|e| e.to_string())?;
     for w in fetcher.take_warnings() {

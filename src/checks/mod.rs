@@ -23,6 +23,8 @@ pub struct CheckOptions {
     /// The repository is reconciled by Flux as namespace admin (`--tenant`): no cluster-scoped
     /// objects, no cross-namespace references.
     pub tenant: bool,
+    /// Rule ids turned off (`--disable`, the config file's `disable:`).
+    pub disable: Vec<String>,
 }
 
 /// One built environment: a top-level kustomize root and the resources its build produced.

@@ -1,7 +1,7 @@
 //! `sarif`: SARIF 2.1.0, the format code-scanning dashboards (GitHub, GitLab, Azure) read.
 //!
 //! One run; the driver lists the rules the findings use (in the order of
-//! [`crate::rules::RULES`], then ids the table lacks) with their summary and help, and each
+//! [`crate::rules::all`], then ids the table lacks) with their summary and help, and each
 //! result points at its rule by id and index. Listing only used rules keeps a report stable as
 //! fluxval gains rules. Files inside [`RenderOptions::repo_root`] are URIs relative to the base id
 //! `%SRCROOT%` (which `originalUriBaseIds` resolves when the root is an absolute path); files
@@ -17,7 +17,6 @@ use std::path::Path;
 use super::writer::Json;
 use super::{RenderOptions, Summary, normalize, relative_to, resource_label};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::RULES;
 use crate::yaml::Span;
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -76,8 +75,7 @@ pub(super) fn render(
 
 /// The ids the findings use: in the catalogue's order, then ids only findings name, sorted.
 fn rule_ids(diags: &[Diagnostic]) -> Vec<String> {
-    let mut ids: Vec<String> = RULES
-        .iter()
+    let mut ids: Vec<String> = crate::rules::all()
         .filter(|r| diags.iter().any(|d| d.rule == r.id))
         .map(|r| r.id.to_string())
         .collect();
