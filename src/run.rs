@@ -75,8 +75,8 @@ pub fn validate(args: &ValidateArgs) -> ExitCode {
 }
 
 fn validate_inner(args: &ValidateArgs) -> Result<u8, String> {
-    let load_restrictor = LoadRestrictor::parse(&args.load_restrictor)
-        .ok_or_else(|| format!("unknown load restrictor {:?}", args.load_restrictor))?;
+    // Flags first: a bad flag value must not wait for a download.
+    let config = pipeline_config(args)?;
     let fetcher = Arc::new(
         Fetcher::new(FetchOptions {
             cache_dir: args
@@ -102,24 +102,6 @@ fn validate_inner(args: &ValidateArgs) -> Result<u8, String> {
     for crd in &args.crd {
         load_crds(&registry, &fetcher, crd)?;
     }
-    let config = pipeline::Config {
-        paths: args.paths.clone(),
-        build: BuildOptions { load_restrictor },
-        validate: ValidateOptions {
-            strict: !args.no_strict,
-            skip_cel: args.skip_cel,
-            skip: split_kinds(&args.skip),
-            reject: split_kinds(&args.reject),
-            skip_json_paths: args.skip_json_path.clone(),
-            require_schemas: args.require_schemas,
-            schema_only: false,
-        },
-        checks: crate::checks::CheckOptions {
-            tenant: args.tenant,
-            disable: split_kinds(&args.disable),
-        },
-        vars: args.vars.clone(),
-    };
     let outcome = pipeline::run(&config, &registry).map_err(|e| e.to_string())?;
     for w in fetcher.take_warnings() {
         eprintln!("warning: {w}");
@@ -156,6 +138,30 @@ fn validate_inner(args: &ValidateArgs) -> Result<u8, String> {
         .and_then(|_| out.flush())
         .map_err(|e| format!("cannot write the report: {e}"))?;
     Ok(report::exit_code(&outcome.diagnostics) as u8)
+}
+
+/// The pipeline configuration `fluxval validate` flags describe (schema sources aside).
+pub fn pipeline_config(args: &ValidateArgs) -> Result<pipeline::Config, String> {
+    let load_restrictor = LoadRestrictor::parse(&args.load_restrictor)
+        .ok_or_else(|| format!("unknown load restrictor {:?}", args.load_restrictor))?;
+    Ok(pipeline::Config {
+        paths: args.paths.clone(),
+        build: BuildOptions { load_restrictor },
+        validate: ValidateOptions {
+            strict: !args.no_strict,
+            skip_cel: args.skip_cel,
+            skip: split_kinds(&args.skip),
+            reject: split_kinds(&args.reject),
+            skip_json_paths: args.skip_json_path.clone(),
+            require_schemas: args.require_schemas,
+            schema_only: false,
+        },
+        checks: crate::checks::CheckOptions {
+            tenant: args.tenant,
+            disable: split_kinds(&args.disable),
+        },
+        vars: args.vars.clone(),
+    })
 }
 
 /// Splits kubeconform-style comma lists (`--skip A,B --skip C`).
