@@ -1,0 +1,108 @@
+//! The shared corpus of real Flux repositories, through the whole pipeline (schemas and Flux
+//! checks): no false errors, with `--tenant` where the repository is a tenant's (d1-apps).
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use clap::Parser;
+use fluxval::cli::{Cli, Command};
+use fluxval::diagnostic::{Diagnostic, Severity};
+use fluxval::schema::{LocalSource, Registry, RegistryOptions};
+
+fn registry(shared: &Path) -> Registry {
+    let s = shared.join("schemas");
+    let t = "{{ .ResourceKind }}{{ .KindSuffix }}.json";
+    Registry::new(
+        RegistryOptions {
+            locations: vec![
+                format!(
+                    "{}/kubernetes/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/{t}",
+                    s.display()
+                ),
+                format!("{}/flux/{t}", s.display()),
+                format!("{}/flux-legacy/{t}", s.display()),
+            ],
+            kubernetes_version: "1.35.0".into(),
+            strict: true,
+            exact_kubeconform: false,
+        },
+        Arc::new(LocalSource),
+    )
+    .expect("registry")
+}
+
+fn findings(shared: &Path, repo: &str, flags: &[&str]) -> Vec<Diagnostic> {
+    let dir = shared.join("corpus").join(repo);
+    let mut argv = vec!["fluxval", "validate"];
+    argv.extend_from_slice(flags);
+    let dir_s = dir.display().to_string();
+    argv.push(&dir_s);
+    let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{e}"));
+    let Command::Validate(args) = cli.command else {
+        unreachable!()
+    };
+    let config = fluxval::run::pipeline_config(&args).expect("config");
+    fluxval::pipeline::run(&config, &registry(shared))
+        .unwrap_or_else(|e| panic!("{repo}: {e}"))
+        .diagnostics
+}
+
+fn errors(diags: &[Diagnostic]) -> Vec<String> {
+    diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| {
+            format!(
+                "{} {}: {}",
+                d.span.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                d.rule,
+                d.message
+            )
+        })
+        .collect()
+}
+
+/// Repositories that follow current Flux: no error at all.
+const CURRENT: &[&str] = &[
+    "controlplaneio-fluxcd__d1-apps",
+    "controlplaneio-fluxcd__d1-infra",
+    "controlplaneio-fluxcd__d1-fleet",
+    "fluxcd__flux2-kustomize-helm-example",
+    "fluxcd__flux2-multi-tenancy",
+];
+
+#[test]
+fn current_repositories_have_no_error() {
+    let Some(shared) = common::shared_dir() else {
+        println!("SKIP: ../shared not found (set FLUXVAL_SHARED)");
+        return;
+    };
+    let mut bad = Vec::new();
+    for repo in CURRENT {
+        let e = errors(&findings(&shared, repo, &[]));
+        if !e.is_empty() {
+            bad.push(format!("{repo}:\n  {}", e.join("\n  ")));
+        }
+    }
+    assert!(bad.is_empty(), "false errors:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_tenant_repository_passes_tenant_mode() {
+    let Some(shared) = common::shared_dir() else {
+        println!("SKIP: ../shared not found (set FLUXVAL_SHARED)");
+        return;
+    };
+    let e = errors(&findings(
+        &shared,
+        "controlplaneio-fluxcd__d1-apps",
+        &["--tenant"],
+    ));
+    assert!(
+        e.is_empty(),
+        "false errors in tenant mode:\n{}",
+        e.join("\n")
+    );
+}
