@@ -322,7 +322,11 @@ impl Builder<'_> {
                 let base = self.base(&loc, &span);
                 self.origin_path = outer;
                 let base = base?;
-                acc.config.merge(base.config.clone(), &span)?;
+                if acc.config == TransformerConfig::default() {
+                    acc.config = base.config.clone();
+                } else if acc.config != base.config {
+                    acc.config.merge(base.config.clone(), &span)?;
+                }
                 self.warnings.extend(base.warnings.iter().cloned());
                 acc.append(base.resources.clone(), &span)?;
                 for v in &base.vars {
@@ -360,9 +364,18 @@ impl Builder<'_> {
                 }
             }
         }
-        let mut own = super::defaults::defaults();
-        own.merge(custom, &kust.field_span("configurations"))?;
-        acc.config.merge(own, &kust.field_span("configurations"))?;
+        let empty = TransformerConfig::default();
+        let standard = super::defaults::merged_defaults();
+        if custom == empty && acc.config == empty {
+            acc.config = standard.clone();
+        } else if custom == empty && acc.config == *standard {
+            // Merging the defaults into themselves changes nothing; every overlay of a base
+            // would otherwise pay for it again (quadratic in the number of field specs).
+        } else {
+            let mut own = super::defaults::defaults();
+            own.merge(custom, &kust.field_span("configurations"))?;
+            acc.config.merge(own, &kust.field_span("configurations"))?;
+        }
         if let Some(n) = kust.field("openapi") {
             super::crds::openapi_is_builtin(n, &kust.span_of(n))?;
         }
