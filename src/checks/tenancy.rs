@@ -227,6 +227,8 @@ struct RefField {
     path: &'static [&'static str],
     /// The field is a list of references.
     list: bool,
+    /// The kind referred to when the reference does not name one.
+    implied_kind: &'static str,
 }
 
 /// Every Flux reference that can carry a `namespace`. `valuesFrom`, `substituteFrom` and
@@ -237,66 +239,70 @@ const REF_FIELDS: &[RefField] = &[
         kind: "HelmRelease",
         path: &["spec", "chart", "spec", "sourceRef"],
         list: false,
+        implied_kind: "object",
     },
     RefField {
         group: "helm.toolkit.fluxcd.io",
         kind: "HelmRelease",
         path: &["spec", "chartRef"],
         list: false,
+        implied_kind: "object",
     },
     RefField {
         group: "helm.toolkit.fluxcd.io",
         kind: "HelmRelease",
         path: &["spec", "dependsOn"],
         list: true,
+        implied_kind: "HelmRelease",
     },
     RefField {
         group: "kustomize.toolkit.fluxcd.io",
         kind: "Kustomization",
         path: &["spec", "sourceRef"],
         list: false,
+        implied_kind: "object",
     },
     RefField {
         group: "kustomize.toolkit.fluxcd.io",
         kind: "Kustomization",
         path: &["spec", "dependsOn"],
         list: true,
+        implied_kind: "Kustomization",
     },
     RefField {
         group: "image.toolkit.fluxcd.io",
         kind: "ImagePolicy",
         path: &["spec", "imageRepositoryRef"],
         list: false,
+        implied_kind: "ImageRepository",
     },
     RefField {
         group: "image.toolkit.fluxcd.io",
         kind: "ImageUpdateAutomation",
         path: &["spec", "sourceRef"],
         list: false,
+        implied_kind: "object",
     },
     RefField {
         group: "notification.toolkit.fluxcd.io",
         kind: "Alert",
         path: &["spec", "eventSources"],
         list: true,
+        implied_kind: "object",
     },
     RefField {
         group: "notification.toolkit.fluxcd.io",
         kind: "Receiver",
         path: &["spec", "resources"],
         list: true,
+        implied_kind: "object",
     },
 ];
 
 /// What a reference names, for messages: `HelmRepository "podinfo"`.
 fn describe_ref(field: &RefField, node: &Node) -> String {
     let name = node.str_at(&["name"]).unwrap_or("");
-    let kind = match node.str_at(&["kind"]) {
-        Some(k) => k,
-        // dependsOn entries name the referrer's own kind.
-        None if field.path.last() == Some(&"dependsOn") => field.kind,
-        None => "object",
-    };
+    let kind = node.str_at(&["kind"]).unwrap_or(field.implied_kind);
     format!("{kind} {name:?}")
 }
 
