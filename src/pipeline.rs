@@ -161,10 +161,17 @@ fn build_roots(
     for (dir, result) in dirs.iter().zip(build_all(&dirs, &root, &config.build)?) {
         let name = dir.display().to_string();
         match result {
-            Ok(b) => built.push(Env {
-                root: name,
-                resources: b.resources,
-            }),
+            Ok(b) => {
+                diags.extend(
+                    b.unmatched_patches
+                        .into_iter()
+                        .map(|at| checks::hygiene::unmatched_patch(at, &name)),
+                );
+                built.push(Env {
+                    root: name,
+                    resources: b.resources,
+                })
+            }
             Err(e) => {
                 let mut d = Diagnostic::from(e);
                 d.roots.push(name);

@@ -7,7 +7,9 @@
 //!
 //! Checks are grouped by domain, one module each, and list their rule ids in [`crate::rules`].
 
+pub mod hygiene;
 pub mod semver;
+pub mod tenancy;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -53,7 +55,8 @@ pub struct Input<'a> {
 pub fn run(input: &Input) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Each domain module adds its findings here.
-    let _ = input;
+    out.extend(tenancy::check(input));
+    out.extend(hygiene::check(input));
     out.sort_by_key(Diagnostic::sort_key);
     out
 }

@@ -37,6 +37,9 @@ pub struct Build {
     pub resources: Vec<Resource>,
     /// Warnings kustomize would print (deprecated fields).
     pub warnings: Vec<String>,
+    /// Entries of `patches`/`patchesJson6902` whose `target` selected no resource: kustomize
+    /// skips them silently. Sorted, each place once (also when a base is included twice).
+    pub unmatched_patches: Vec<Span>,
 }
 
 impl Build {
@@ -82,6 +85,7 @@ struct CachedBase {
     config: TransformerConfig,
     vars: Vec<super::vars::Var>,
     warnings: Vec<String>,
+    unmatched_patches: Vec<Span>,
 }
 
 fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> {
@@ -103,9 +107,13 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
         None => SortOrder::default(),
     };
     order.sort(&mut resources);
+    let mut unmatched_patches = acc.unmatched_patches;
+    unmatched_patches.sort();
+    unmatched_patches.dedup();
     Ok(Build {
         resources,
         warnings: b.warnings,
+        unmatched_patches,
     })
 }
 
@@ -132,6 +140,8 @@ pub(crate) struct Accumulator {
     pub(crate) config: TransformerConfig,
     /// `vars:` of this kustomization and everything it includes.
     pub(crate) vars: Vec<super::vars::Var>,
+    /// Targeted patches (here and in what was included) that selected nothing.
+    pub(crate) unmatched_patches: Vec<Span>,
 }
 
 impl Accumulator {
@@ -271,6 +281,7 @@ impl Builder<'_> {
             config: acc.config,
             vars: acc.vars,
             warnings,
+            unmatched_patches: acc.unmatched_patches,
         });
         if cacheable && let Ok(mut m) = self.cache.bases.lock() {
             m.insert(dir.canonical.clone(), base.clone());
@@ -303,6 +314,7 @@ impl Builder<'_> {
             resources: Vec::new(),
             config: TransformerConfig::default(),
             vars: Vec::new(),
+            unmatched_patches: Vec::new(),
         };
         self.run(dir, &kust, &mut acc)?;
         self.stack.pop();
@@ -329,6 +341,8 @@ impl Builder<'_> {
                 }
                 self.warnings.extend(base.warnings.iter().cloned());
                 acc.append(base.resources.clone(), &span)?;
+                acc.unmatched_patches
+                    .extend(base.unmatched_patches.iter().cloned());
                 for v in &base.vars {
                     if acc.vars.iter().any(|o| o.name == v.name) {
                         return Err(Error::new(

@@ -224,9 +224,14 @@ pub(crate) fn patches(
                 return Err(Error::new(span, "a JSON 6902 patch needs a target"));
             };
             let ops = jsonpatch::parse_ops(&text.plain[0])?;
+            let mut matched = false;
             for r in acc.resources.iter_mut().filter(|r| target.matches(r)) {
+                matched = true;
                 r.remember_id();
                 jsonpatch::apply(&mut r.node, &ops)?;
+            }
+            if !matched {
+                acc.unmatched_patches.push(span);
             }
             continue;
         }
@@ -253,8 +258,10 @@ pub(crate) fn patches(
                 }
                 let doc = &text.docs[0];
                 let mut i = 0;
+                let mut matched = false;
                 while i < acc.resources.len() {
                     if target.matches(&acc.resources[i]) {
+                        matched = true;
                         let mut patch = doc.clone();
                         retarget(&mut patch, &acc.resources[i]);
                         if apply_sm(
@@ -269,6 +276,9 @@ pub(crate) fn patches(
                         }
                     }
                     i += 1;
+                }
+                if !matched {
+                    acc.unmatched_patches.push(span);
                 }
             }
         }
@@ -316,9 +326,14 @@ pub(crate) fn patches_json6902(
             return Err(Error::new(span, "a JSON 6902 patch must be one document"));
         };
         let ops = jsonpatch::parse_ops(doc)?;
+        let mut matched = false;
         for r in acc.resources.iter_mut().filter(|r| target.matches(r)) {
+            matched = true;
             r.remember_id();
             jsonpatch::apply(&mut r.node, &ops)?;
+        }
+        if !matched {
+            acc.unmatched_patches.push(span);
         }
     }
     Ok(())
