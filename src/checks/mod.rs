@@ -7,6 +7,10 @@
 //!
 //! Checks are grouped by domain, one module each, and list their rule ids in [`crate::rules`].
 
+pub mod images;
+pub mod markers;
+pub mod re2;
+pub mod scalar;
 pub mod semver;
 
 use std::collections::BTreeSet;
@@ -53,7 +57,8 @@ pub struct Input<'a> {
 pub fn run(input: &Input) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Each domain module adds its findings here.
-    let _ = input;
+    out.extend(images::check(input));
+    out.extend(markers::check(input));
     out.sort_by_key(Diagnostic::sort_key);
     out
 }
