@@ -260,24 +260,25 @@ impl Parser<'_> {
             }
             first = false;
             let rest = &self.src[t..];
-            if rest.len() > 2 && rest.starts_with("[:") {
-                if let Some(i) = rest[2..].find(":]") {
-                    let whole = &rest[..i + 4];
-                    let inner = &rest[2..i + 2];
-                    let (negated, name) = match inner.strip_prefix('^') {
-                        Some(n) => (true, n),
-                        None => (false, inner),
-                    };
-                    if !names::posix_class(name) {
-                        return Err(err(ErrorCode::InvalidCharRange, whole, t));
-                    }
-                    items.push(ClassItem::Posix {
-                        name: name.to_string(),
-                        negated,
-                    });
-                    t += whole.len();
-                    continue;
+            if rest.len() > 2
+                && rest.starts_with("[:")
+                && let Some(i) = rest[2..].find(":]")
+            {
+                let whole = &rest[..i + 4];
+                let inner = &rest[2..i + 2];
+                let (negated, name) = match inner.strip_prefix('^') {
+                    Some(n) => (true, n),
+                    None => (false, inner),
+                };
+                if !names::posix_class(name) {
+                    return Err(err(ErrorCode::InvalidCharRange, whole, t));
                 }
+                items.push(ClassItem::Posix {
+                    name: name.to_string(),
+                    negated,
+                });
+                t += whole.len();
+                continue;
             }
             if c == '\\' && matches!(self.byte_at(t + 1), Some(b'p' | b'P')) {
                 let (item, end) = self.unicode_class(t)?;

@@ -452,9 +452,8 @@ fn repeat_is_valid(e: &Expr, mut n: u32) -> bool {
             if m > n {
                 return false;
             }
-            if m > 0 {
-                n /= m;
-            }
+            // `{0,}` (m = 0) leaves the budget as it is.
+            n = n.checked_div(m).unwrap_or(n);
             repeat_is_valid(sub, n)
         }
         Kind::Repeat { sub, .. } | Kind::Capture { sub, .. } => repeat_is_valid(sub, n),
