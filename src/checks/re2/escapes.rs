@@ -242,7 +242,8 @@ impl Parser<'_> {
     /// A bracketed class at the current position.
     pub(super) fn class(&mut self) -> Result<Class, Re2Error> {
         let start = self.pos;
-        let missing = || err(ErrorCode::MissingBracket, &self.src[start..], start);
+        let src = self.src;
+        let missing = || err(ErrorCode::MissingBracket, &src[start..], start);
         let mut t = start + 1;
         let negated = self.byte_at(t) == Some(b'^');
         if negated {
@@ -259,10 +260,10 @@ impl Parser<'_> {
                 break;
             }
             first = false;
-            let rest = &self.src[t..];
+            let rest = &src[t..];
             if rest.len() > 2
                 && rest.starts_with("[:")
-                && let Some(i) = rest[2..].find(":]")
+                && let Some(i) = self.find_posix_close(t + 2).map(|c| c - t - 2)
             {
                 let whole = &rest[..i + 4];
                 let inner = &rest[2..i + 2];

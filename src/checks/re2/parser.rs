@@ -50,6 +50,9 @@ pub(super) struct Parser<'a> {
     pub(super) pos: usize,
     pub(super) groups: Vec<Group>,
     frames: Vec<Frame>,
+    /// Byte offset of the first `:]` at or after `.0` (`None`: there is none), so that a run of
+    /// `[:` without a closing `:]` does not rescan the rest of the pattern each time.
+    pub(super) posix_close: Option<(usize, Option<usize>)>,
 }
 
 pub(super) fn err(code: ErrorCode, expr: &str, offset: usize) -> Re2Error {
@@ -71,7 +74,21 @@ impl<'a> Parser<'a> {
             pos: 0,
             groups: Vec::new(),
             frames: vec![Frame::new(0, None)],
+            posix_close: None,
         }
+    }
+
+    /// The offset of the first `:]` at or after `from`.
+    pub(super) fn find_posix_close(&mut self, from: usize) -> Option<usize> {
+        if let Some((start, found)) = self.posix_close
+            && start <= from
+            && found.is_none_or(|f| f >= from)
+        {
+            return found;
+        }
+        let found = self.src.get(from..)?.find(":]").map(|i| from + i);
+        self.posix_close = Some((from, found));
+        found
     }
 
     pub(super) fn open_frame(&mut self, frame: Frame) {

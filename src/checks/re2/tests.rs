@@ -460,3 +460,32 @@ fn templates_follow_go_expand() {
     );
     assert!(template_refs("v1.2.3 $$").is_empty());
 }
+
+#[test]
+fn arbitrary_input_never_panics() {
+    // A small deterministic generator over the characters the grammar cares about.
+    let alphabet: Vec<char> = r"()[]{}|*+?.^$\-:,<>=!PpQEdDwWsSbBAzx0123456789aZ_#'é"
+        .chars()
+        .collect();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let len = (next() % 24) as usize;
+        let p: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        // Whatever the verdict, an error must point inside the pattern.
+        if let Err(e) = parse(&p) {
+            assert!(e.offset <= p.len(), "{p:?}: {e:?}");
+        }
+    }
+    // Pathological shapes stay fast (no rescanning).
+    let _ = parse(&format!("[{}", "[:".repeat(50_000)));
+    let _ = parse(&"(".repeat(100_000));
+    let _ = parse(&format!("{}a", "(?:".repeat(100_000)));
+}
