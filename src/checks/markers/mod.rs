@@ -57,7 +57,15 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     for repo in input.repos {
         for root in &repo.kustomize_roots {
             for read in &root.reads {
-                if matches!(read.role, FileRole::Resource | FileRole::Patch) {
+                // Flux's automation scans every YAML file under its path, so values files fed to
+                // generators carry working markers too.
+                if matches!(
+                    read.role,
+                    FileRole::Resource
+                        | FileRole::Patch
+                        | FileRole::GeneratorInput
+                        | FileRole::HelmValues
+                ) {
                     files.insert(read.path.clone());
                 }
             }
@@ -191,10 +199,20 @@ fn judge(
         .collect();
     if found.is_empty() {
         if produced.contains(m.namespace.as_str()) {
+            let elsewhere: Vec<&str> = policies
+                .keys()
+                .filter(|(_, name)| *name == m.name)
+                .map(|(ns, _)| ns.as_str())
+                .collect();
+            let hint = if elsewhere.is_empty() {
+                String::new()
+            } else {
+                format!(" (it is in namespace \"{}\")", elsewhere.join("\", \""))
+            };
             out.push(Diagnostic::error(
                 "marker/unknown-policy",
                 format!(
-                    "ImagePolicy \"{}\" not found in namespace \"{}\"",
+                    "ImagePolicy \"{}\" not found in namespace \"{}\"{hint}",
                     m.name, m.namespace
                 ),
                 Some(span),
