@@ -1,6 +1,7 @@
 //! Image-policy markers (`# {"$imagepolicy": "ns:name:tag"}`): comments that tell Flux's image
 //! automation which field to rewrite. Builds drop comments, so the source files are read: every
-//! file a discovered kustomization reads as a resource or patch, and every plain manifest.
+//! kustomization file (its `images:` entries), every file a kustomization reads as a resource,
+//! patch or generator input, and every plain manifest.
 
 mod scan;
 
@@ -56,6 +57,9 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     let mut files: BTreeSet<PathBuf> = BTreeSet::new();
     for repo in input.repos {
         for root in &repo.kustomize_roots {
+            // `images:` entries (newTag, newName, newDigest) carry markers in the
+            // kustomization file itself.
+            files.insert(root.file.clone());
             for read in &root.reads {
                 // Flux's automation scans every YAML file under its path, so values files fed to
                 // generators carry working markers too.
@@ -76,10 +80,12 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     let produced = input.produced_namespaces();
     let mut out = Vec::new();
     for path in files {
+        // The files the controller reads: `.yaml`, `.yml`, and kustomize's `Kustomization`.
         let is_yaml = path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| e == "yaml" || e == "yml");
+            .is_some_and(|e| e == "yaml" || e == "yml")
+            || path.file_name().is_some_and(|n| n == "Kustomization");
         if !is_yaml || !path.is_file() {
             continue;
         }
