@@ -282,6 +282,8 @@ mod tests {
     # {"$imagepolicy": "a:b"}
     - nginx:1.0
     - "x" #   {"$imagepolicy": "a:b:digest"}
+    # {"$imagepolicy": "a:b"}
+    - name: x
 "#;
         let got = found(text);
         assert_eq!(got[0], ("f.yaml:4:25".to_string(), Ok(Field::Tag)));
@@ -291,6 +293,11 @@ mod tests {
         assert!(got[2].1.is_err());
         assert_eq!(got[3], ("f.yaml:10:7".to_string(), Ok(Field::Image)));
         assert_eq!(got[4], ("f.yaml:12:15".to_string(), Ok(Field::Digest)));
-        assert_eq!(got.len(), 5);
+        assert_eq!(got[5].0, "f.yaml:13:7");
+        assert!(
+            got[5].1.is_err(),
+            "a head comment above `- key: value` is the item's"
+        );
+        assert_eq!(got.len(), 6);
     }
 }

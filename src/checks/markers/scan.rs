@@ -169,9 +169,10 @@ fn setter(name: &str, long_form: bool) -> Result<Marker, MarkerError> {
 pub enum Code {
     /// Nothing: a blank or comment-only line.
     None,
-    /// A scalar value: `key: value`, `- value`, `- key: value`, a bare continuation value.
+    /// A scalar value without a key: `- value`, a bare continuation value.
     Scalar,
-    /// `key: value` — a head comment above it belongs to the key.
+    /// `key: value`, `- key: value`: a line comment is the value's, a head comment above it
+    /// belongs to the key or the item.
     KeyScalar,
     /// No scalar: `key:` (value below), a bare `-`, a flow collection, an alias, `---`.
     Other,
@@ -308,7 +309,8 @@ fn classify(code: &str) -> Code {
     {
         return Code::Other;
     }
-    if has_key && !code.starts_with('-') {
+    // `- key: value` too: a head comment above it belongs to the item, not to the value.
+    if has_key {
         Code::KeyScalar
     } else {
         Code::Scalar
@@ -419,7 +421,7 @@ mod tests {
                 Code::Other,
                 Code::None,
                 Code::Scalar,
-                Code::Scalar,
+                Code::KeyScalar,
                 Code::KeyScalar,
                 Code::None,
                 Code::Other,
