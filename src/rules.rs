@@ -142,6 +142,8 @@ const GROUPS: &[&[Rule]] = &[
     CORE,
     crate::checks::tenancy::RULES,
     crate::checks::hygiene::RULES,
+    crate::checks::images::RULES,
+    crate::checks::markers::RULES,
 ];
 
 /// Every rule fluxval has.

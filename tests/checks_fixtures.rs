@@ -2,7 +2,8 @@
 //! other.
 //!
 //! Each directory under `tests/fixtures/checks/` is a small repository (often in the d1 layout).
-//! A line that should carry findings ends with `# expect: RULE@COL …` (several allowed); a file
+//! A line that should carry findings ends with `# expect: RULE@COL …` (several allowed), or
+//! the line above it is `# expect-next: RULE@COL …` (for lines whose own comment is tested); a file
 //! that cannot hold comments (a dotenv file) is asserted through a YAML file's marker instead. An
 //! optional `fluxval.args` file holds `fluxval validate` flags for the run, one per line
 //! (`--tenant`, `--vars staging.env`). The repository is copied into a temporary directory of
@@ -73,12 +74,19 @@ fn expected(dir: &Path) -> BTreeSet<String> {
             };
             let rel = p.strip_prefix(dir).unwrap().display().to_string();
             for (i, line) in text.lines().enumerate() {
-                let Some((_, marks)) = line.split_once("# expect: ") else {
-                    continue;
+                // `# expect-next:` on its own line asserts findings on the line below, for lines
+                // whose own comment is under test (an image-policy marker must end its line).
+                let (target, marks) = match (
+                    line.split_once("# expect: "),
+                    line.split_once("# expect-next: "),
+                ) {
+                    (Some((_, m)), _) => (i + 1, m),
+                    (None, Some((_, m))) => (i + 2, m),
+                    (None, None) => continue,
                 };
                 for m in marks.split_whitespace() {
                     let (rule, col) = m.split_once('@').expect("RULE@COL");
-                    out.insert(format!("{rel}:{}:{col} {rule}", i + 1));
+                    out.insert(format!("{rel}:{target}:{col} {rule}"));
                 }
             }
         }

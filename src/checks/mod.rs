@@ -8,6 +8,10 @@
 //! Checks are grouped by domain, one module each, and list their rule ids in [`crate::rules`].
 
 pub mod hygiene;
+pub mod images;
+pub mod markers;
+pub mod re2;
+pub mod scalar;
 pub mod semver;
 pub mod tenancy;
 
@@ -57,6 +61,8 @@ pub fn run(input: &Input) -> Vec<Diagnostic> {
     // Each domain module adds its findings here.
     out.extend(tenancy::check(input));
     out.extend(hygiene::check(input));
+    out.extend(images::check(input));
+    out.extend(markers::check(input));
     out.sort_by_key(Diagnostic::sort_key);
     out
 }
