@@ -7,6 +7,7 @@
 //!
 //! Checks are grouped by domain, one module each, and list their rule ids in [`crate::rules`].
 
+pub mod apiversions;
 pub mod semver;
 
 use std::collections::BTreeSet;
@@ -25,6 +26,9 @@ pub struct CheckOptions {
     pub tenant: bool,
     /// Rule ids turned off (`--disable`, the config file's `disable:`).
     pub disable: Vec<String>,
+    /// The Flux release the repository targets (`--flux-version`); `None` for the latest one
+    /// fluxval knows ([`apiversions::Release::LATEST`]).
+    pub flux_version: Option<apiversions::Release>,
 }
 
 /// One built environment: a top-level kustomize root and the resources its build produced.
@@ -53,7 +57,7 @@ pub struct Input<'a> {
 pub fn run(input: &Input) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Each domain module adds its findings here.
-    let _ = input;
+    out.extend(apiversions::check(input));
     out.sort_by_key(Diagnostic::sort_key);
     out
 }
