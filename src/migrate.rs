@@ -84,7 +84,10 @@ pub fn plan(path: &Path, cwd: &Path, target: Release) -> Result<Plan, String> {
         for read in &r.reads {
             let wanted = matches!(
                 read.role,
-                FileRole::Resource | FileRole::Patch | FileRole::Replacement | FileRole::Configuration
+                FileRole::Resource
+                    | FileRole::Patch
+                    | FileRole::Replacement
+                    | FileRole::Configuration
             );
             if wanted && repo::is_yaml_name(&read.path.to_string_lossy()) {
                 files.insert((read.path.clone(), false));
@@ -126,7 +129,8 @@ pub fn plan(path: &Path, cwd: &Path, target: Release) -> Result<Plan, String> {
             Err(e) => out.errors.push(e),
         }
     }
-    out.files.retain(|f| !f.edits.is_empty() || !f.notices.is_empty());
+    out.files
+        .retain(|f| !f.edits.is_empty() || !f.notices.is_empty());
     Ok(out)
 }
 
@@ -234,7 +238,11 @@ pub fn plan_file(
     target: Release,
     is_kustomization: bool,
 ) -> Result<(Vec<Edit>, Vec<Notice>), String> {
-    let bom = if bytes.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+    let bom = if bytes.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
     let text = std::str::from_utf8(&bytes[bom..])
         .map_err(|_| format!("{shown}: error: file is not valid UTF-8 text"))?;
     let limits = Limits {
@@ -441,7 +449,9 @@ impl Walker<'_> {
             let after = body.strip_prefix(from)?.chars().next();
             let ends = match quote {
                 Some(q) => after == Some(q),
-                None => after.is_none_or(|c| matches!(c, '\n' | '\r' | ' ' | '\t' | ',' | '}' | ']')),
+                None => {
+                    after.is_none_or(|c| matches!(c, '\n' | '\r' | ' ' | '\t' | ',' | '}' | ']'))
+                }
             };
             ends.then(|| at + quote.map_or(0, char::len_utf8))
         });
@@ -511,8 +521,9 @@ impl Walker<'_> {
                 continue;
             };
             let inner_lines: Vec<&str> = text.split('\n').collect();
-            let header = span.line;
-            // A literal block scalar's content line k is the file's line header + k, indented.
+            // The scalar's span is its first content line: content line k is the file's line
+            // header + k, indented (checked below: a folded or quoted scalar does not map).
+            let header = span.line.saturating_sub(1);
             let locate = |line: u32, col: u32| -> Option<usize> {
                 let inner_line = inner_lines.get((line as usize).checked_sub(1)?)?;
                 let (start, file_line) = lines.line(header + line)?;

@@ -152,8 +152,22 @@ pub const TABLE: &[KindVersion] = &[
     kv(IMAGE, "ImagePolicy", "v1beta2", 0, Some(7), Some(9)),
     kv(IMAGE, "ImagePolicy", "v1", 7, None, None),
     // image-automation-controller
-    kv(IMAGE, "ImageUpdateAutomation", "v1beta1", 0, Some(3), Some(7)),
-    kv(IMAGE, "ImageUpdateAutomation", "v1beta2", 3, Some(7), Some(9)),
+    kv(
+        IMAGE,
+        "ImageUpdateAutomation",
+        "v1beta1",
+        0,
+        Some(3),
+        Some(7),
+    ),
+    kv(
+        IMAGE,
+        "ImageUpdateAutomation",
+        "v1beta2",
+        3,
+        Some(7),
+        Some(9),
+    ),
     kv(IMAGE, "ImageUpdateAutomation", "v1", 7, None, None),
     // source-watcher
     kv(SOURCE_EXT, "ArtifactGenerator", "v1beta1", 7, None, None),
@@ -376,7 +390,13 @@ pub const DROPPED_FIELDS: &[DroppedField] = &[
     DroppedField {
         group: HELM,
         kind: "HelmRelease",
-        path: &["spec", "postRenderers", "*", "kustomize", "patchesStrategicMerge"],
+        path: &[
+            "spec",
+            "postRenderers",
+            "*",
+            "kustomize",
+            "patchesStrategicMerge",
+        ],
         advice: "rewrite it as spec.postRenderers[].kustomize.patches",
     },
     DroppedField {

@@ -22,7 +22,17 @@ fn releases_parse_with_or_without_v_and_patch() {
     assert_eq!(Release::parse("v2.7"), Some(Release::v2(7)));
     assert_eq!(Release::parse("v2.7.3"), Some(Release::v2(7)));
     assert_eq!(Release::parse(" 2.10 "), Some(Release::v2(10)));
-    for bad in ["", "2", "v", "1.7", "3.0", "2.x", "2.7.3.1", "2.7.x", "v2.7-rc.1"] {
+    for bad in [
+        "",
+        "2",
+        "v",
+        "1.7",
+        "3.0",
+        "2.x",
+        "2.7.3.1",
+        "2.7.x",
+        "v2.7-rc.1",
+    ] {
         assert_eq!(Release::parse(bad), None, "{bad:?}");
     }
     assert_eq!(Release::v2(7).to_string(), "v2.7");
@@ -45,16 +55,17 @@ fn the_table_is_consistent() {
             .filter(|o| o.group == e.group && o.kind == e.kind && o.version == e.version)
             .count();
         assert_eq!(same, 1, "{e:?}");
-        // Every kind has exactly one version served and not deprecated at every release since
-        // it first appeared: the version migrations move to.
+        // At every release since the kind appeared, the version to use is the newest one served
+        // (the controllers' storage version), and it is not deprecated.
         for minor in e.introduced.minor..=Release::LATEST.minor {
             let t = Release::v2(minor);
-            let good: Vec<_> = TABLE
+            let newest = TABLE
                 .iter()
                 .filter(|o| o.group == e.group && o.kind == e.kind && served(o, t))
-                .filter(|o| o.deprecated.is_none_or(|d| t < d))
-                .collect();
-            assert_eq!(good.len(), 1, "{} {} at {t}: {good:?}", e.group, e.kind);
+                .last()
+                .unwrap_or_else(|| panic!("{} {} at {t}: nothing served", e.group, e.kind));
+            assert!(newest.deprecated.is_none_or(|d| t < d), "{newest:?} at {t}");
+            assert_eq!(preferred(e.group, e.kind, t), Some(newest.version));
         }
     }
 }
@@ -77,7 +88,10 @@ fn statuses_at_the_latest_release() {
     ));
     assert!(matches!(
         status(NOTIFICATION, "v1beta2", "Receiver", t),
-        Status::Removed { use_version: "v1", .. }
+        Status::Removed {
+            use_version: "v1",
+            ..
+        }
     ));
     assert_eq!(
         status(HELM, "v3", "HelmRelease", t),
@@ -110,18 +124,27 @@ fn statuses_at_an_older_target() {
     ));
     assert!(matches!(
         status(IMAGE, "v1beta2", "ImagePolicy", t),
-        Status::Deprecated { use_version: "v1", .. }
+        Status::Deprecated {
+            use_version: "v1",
+            ..
+        }
     ));
     // Before image v1 existed, v1beta2 was the one to use.
     let t = Release::v2(6);
     assert_eq!(status(IMAGE, "v1beta2", "ImagePolicy", t), Status::Current);
     assert!(matches!(
         status(IMAGE, "v1", "ImagePolicy", t),
-        Status::NotYet { use_version: "v1beta2", .. }
+        Status::NotYet {
+            use_version: "v1beta2",
+            ..
+        }
     ));
     assert!(matches!(
         status(SOURCE, "v1beta2", "OCIRepository", t),
-        Status::Deprecated { use_version: "v1", .. }
+        Status::Deprecated {
+            use_version: "v1",
+            ..
+        }
     ));
     let t = Release::v2(2);
     assert!(matches!(
