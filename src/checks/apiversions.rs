@@ -229,9 +229,8 @@ pub fn preferred(group: &str, kind: &str, target: Release) -> Option<&'static st
             .filter(move |e| e.group == group && e.kind == kind && served(e, target))
     };
     versions()
-        .filter(|e| e.deprecated.is_none_or(|d| target < d))
-        .last()
-        .or_else(|| versions().last())
+        .rfind(|e| e.deprecated.is_none_or(|d| target < d))
+        .or_else(|| versions().next_back())
         .map(|e| e.version)
 }
 
@@ -257,14 +256,14 @@ pub fn status(group: &str, version: &str, kind: &str, target: Release) -> Status
             use_version,
         };
     }
-    if let Some(since) = entry.deprecated.filter(|d| *d <= target) {
-        if use_version != entry.version {
-            return Status::Deprecated {
-                entry,
-                since,
-                use_version,
-            };
-        }
+    if let Some(since) = entry.deprecated.filter(|d| *d <= target)
+        && use_version != entry.version
+    {
+        return Status::Deprecated {
+            entry,
+            since,
+            use_version,
+        };
     }
     Status::Current
 }

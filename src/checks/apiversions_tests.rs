@@ -61,8 +61,7 @@ fn the_table_is_consistent() {
             let t = Release::v2(minor);
             let newest = TABLE
                 .iter()
-                .filter(|o| o.group == e.group && o.kind == e.kind && served(o, t))
-                .last()
+                .rfind(|o| o.group == e.group && o.kind == e.kind && served(o, t))
                 .unwrap_or_else(|| panic!("{} {} at {t}: nothing served", e.group, e.kind));
             assert!(newest.deprecated.is_none_or(|d| t < d), "{newest:?} at {t}");
             assert_eq!(preferred(e.group, e.kind, t), Some(newest.version));
