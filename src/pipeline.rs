@@ -139,7 +139,10 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
 fn drop_missing_schemas_of_removed_apis(diags: &mut Vec<Diagnostic>) {
     let gone: std::collections::HashSet<(crate::resource::ResId, Vec<String>)> = diags
         .iter()
+        // Findings about the resource's own apiVersion; nested ones (health checks) carry a
+        // pointer.
         .filter(|d| d.rule == "api/removed" || d.rule == "api/unknown-version")
+        .filter(|d| d.pointer.is_none())
         .filter_map(|d| Some((d.resource.clone()?, d.roots.clone())))
         .collect();
     if gone.is_empty() {

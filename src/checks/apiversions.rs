@@ -12,6 +12,7 @@ use std::fmt;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resource::{Gvk, Resource};
 use crate::rules::Rule;
+use crate::yaml::Span;
 
 use super::{Input, span_at};
 
@@ -301,7 +302,9 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     let target = input.options.flux_version.unwrap_or(Release::LATEST);
     let mut out = Vec::new();
     for (place, res) in input.all() {
-        if let Some(mut d) = diagnose(res, target) {
+        let mut found: Vec<Diagnostic> = diagnose(res, target).into_iter().collect();
+        found.extend(health_checks(res, target));
+        for mut d in found {
             d.roots = input.roots_of(place);
             out.push(d.with_resource(res.id()));
         }
@@ -309,19 +312,52 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     out
 }
 
+/// Findings for the `spec.healthChecks` of a Flux Kustomization: a health check on a version
+/// the cluster does not serve fails the Kustomization's reconciliation.
+fn health_checks(res: &Resource, target: Release) -> Vec<Diagnostic> {
+    let gvk = res.gvk();
+    if gvk.group != KUSTOMIZE || gvk.kind != "Kustomization" {
+        return Vec::new();
+    }
+    let Some(items) = res
+        .node
+        .get_path(&["spec", "healthChecks"])
+        .and_then(|n| n.as_seq())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let (Some(api), Some(kind)) = (item.str_at(&["apiVersion"]), item.str_at(&["kind"])) else {
+            continue;
+        };
+        let index = i.to_string();
+        let span = span_at(res, &["spec", "healthChecks", &index, "apiVersion"]);
+        let checked = Gvk::from_api_version(api, kind);
+        if let Some(d) = diagnose_at(&checked, span, target, "health check ") {
+            out.push(d.with_pointer(format!("/spec/healthChecks/{i}/apiVersion")));
+        }
+    }
+    out
+}
+
 /// The finding for one resource, if its apiVersion needs one.
 pub fn diagnose(res: &Resource, target: Release) -> Option<Diagnostic> {
-    let gvk = res.gvk();
-    let span = Some(span_at(res, &["apiVersion"]));
+    diagnose_at(&res.gvk(), span_at(res, &["apiVersion"]), target, "")
+}
+
+/// The finding for `gvk` written at `span`; `what` starts the message (e.g. `"health check "`).
+fn diagnose_at(gvk: &Gvk, span: Span, target: Release, what: &str) -> Option<Diagnostic> {
+    let span = Some(span);
     let api = |v: &str| format!("{}/{}", gvk.group, v);
-    match status_of(&gvk, target) {
+    match status_of(gvk, target) {
         Status::NotFlux | Status::Current => None,
         Status::Removed {
             since, use_version, ..
         } => Some(Diagnostic::error(
             "api/removed",
             format!(
-                "{} {} was removed in Flux {since}: use {}",
+                "{what}{} {} was removed in Flux {since}: use {}",
                 gvk.api_version(),
                 gvk.kind,
                 api(use_version)
@@ -333,7 +369,7 @@ pub fn diagnose(res: &Resource, target: Release) -> Option<Diagnostic> {
         } => Some(Diagnostic::warning(
             "api/deprecated",
             format!(
-                "{} {} is deprecated since Flux {since}: use {}",
+                "{what}{} {} is deprecated since Flux {since}: use {}",
                 gvk.api_version(),
                 gvk.kind,
                 api(use_version)
@@ -343,7 +379,7 @@ pub fn diagnose(res: &Resource, target: Release) -> Option<Diagnostic> {
         Status::NotYet { entry, use_version } => Some(Diagnostic::error(
             "api/unknown-version",
             format!(
-                "{} {} needs Flux {} or later (the target is {target}): use {}",
+                "{what}{} {} needs Flux {} or later (the target is {target}): use {}",
                 gvk.api_version(),
                 gvk.kind,
                 entry.introduced,
@@ -354,7 +390,7 @@ pub fn diagnose(res: &Resource, target: Release) -> Option<Diagnostic> {
         Status::Unknown { use_version } => Some(Diagnostic::error(
             "api/unknown-version",
             format!(
-                "{} {} is not a version Flux has ever served: use {}",
+                "{what}{} {} is not a version Flux has ever served: use {}",
                 gvk.api_version(),
                 gvk.kind,
                 api(use_version)

@@ -280,3 +280,29 @@ fn findings_are_at_the_api_version_value_and_name_the_replacement() {
     let r = res("apiVersion: apps/v1\nkind: Deployment\n");
     assert_eq!(diagnose(&r, Release::LATEST), None);
 }
+
+#[test]
+fn health_checks_on_removed_versions_are_reported_at_their_api_version() {
+    let r = res(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec:\n  healthChecks:\n    - apiVersion: apps/v1\n      kind: Deployment\n      name: a\n    - apiVersion: helm.toolkit.fluxcd.io/v2beta2\n      kind: HelmRelease\n      name: web\n",
+    );
+    assert_eq!(diagnose(&r, Release::LATEST), None);
+    let found = health_checks(&r, Release::LATEST);
+    assert_eq!(found.len(), 1);
+    let d = &found[0];
+    assert_eq!(d.rule, "api/removed");
+    assert_eq!(
+        d.message,
+        "health check helm.toolkit.fluxcd.io/v2beta2 HelmRelease was removed in Flux v2.8: use helm.toolkit.fluxcd.io/v2"
+    );
+    assert_eq!(d.span.as_ref().unwrap().to_string(), "hr.yaml:8:19");
+    assert_eq!(
+        d.pointer.as_deref(),
+        Some("/spec/healthChecks/1/apiVersion")
+    );
+    // Other kinds' fields named healthChecks are not Flux health checks.
+    let r = res(
+        "apiVersion: example.com/v1\nkind: Kustomization\nspec:\n  healthChecks:\n    - apiVersion: helm.toolkit.fluxcd.io/v2beta2\n      kind: HelmRelease\n",
+    );
+    assert!(health_checks(&r, Release::LATEST).is_empty());
+}
