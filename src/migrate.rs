@@ -79,7 +79,7 @@ pub fn plan(path: &Path, cwd: &Path, target: Release) -> Result<Plan, String> {
     }
     let found = repo::discover(&root, path).map_err(|e| e.to_string())?;
     let mut files: BTreeSet<(PathBuf, bool)> = BTreeSet::new();
-    for r in &found.kustomize_roots {
+    for r in &with_includers(&root, &found)? {
         files.insert((r.file.clone(), true));
         for read in &r.reads {
             let wanted = matches!(
@@ -132,6 +132,32 @@ pub fn plan(path: &Path, cwd: &Path, target: Release) -> Result<Plan, String> {
     out.files
         .retain(|f| !f.edits.is_empty() || !f.notices.is_empty());
     Ok(out)
+}
+
+/// The kustomize roots of `found` plus every root of the repository that includes one of them,
+/// directly or not: a base migrated alone would no longer match the patches (by apiVersion or
+/// by target version) of the overlays outside PATH that build on it.
+fn with_includers(root: &Path, found: &repo::Repo) -> Result<Vec<repo::KustomizeRoot>, String> {
+    let mut out = found.kustomize_roots.clone();
+    if found.start == root {
+        return Ok(out);
+    }
+    let whole = repo::discover(root, root).map_err(|e| e.to_string())?;
+    let mut dirs: BTreeSet<PathBuf> = out.iter().map(|r| r.dir.clone()).collect();
+    loop {
+        let more: Vec<&repo::KustomizeRoot> = whole
+            .kustomize_roots
+            .iter()
+            .filter(|r| !dirs.contains(&r.dir) && r.references.iter().any(|d| dirs.contains(d)))
+            .collect();
+        if more.is_empty() {
+            return Ok(out);
+        }
+        for r in more {
+            dirs.insert(r.dir.clone());
+            out.push(r.clone());
+        }
+    }
 }
 
 /// Whether `file` is a regular file below `root` reached through no symbolic link.

@@ -242,3 +242,19 @@ fn the_legacy_corpus_repository_migrates_clean() {
         }
     }
 }
+
+/// Migrating one overlay migrates its base, so every other overlay of that base follows: their
+/// patches would stop matching otherwise.
+#[test]
+fn migrating_an_overlay_takes_the_other_overlays_of_its_base_along() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let tmp = repo_copy(&fixtures.join("checks/api-removed"));
+    let out = migrate(tmp.path(), &["components/web/staging"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(
+        listing.contains("components/web/production/kustomization.yaml:7: helm.toolkit.fluxcd.io/v2beta1 -> helm.toolkit.fluxcd.io/v2"),
+        "{listing}"
+    );
+    assert!(!listing.contains("notifications/"), "{listing}");
+}
