@@ -33,6 +33,8 @@ pub enum Command {
     /// Work with schemas.
     #[command(subcommand)]
     Schemas(SchemasCommand),
+    /// Rewrite removed or deprecated Flux apiVersions to the current ones, changing nothing else.
+    Migrate(MigrateArgs),
     /// A drop-in for kubeconform v0.7.0: same flags, same output, same exit codes.
     #[command(disable_help_flag = true)]
     Kubeconform {
@@ -128,4 +130,23 @@ pub struct ValidateArgs {
     /// Turn off a rule by id, e.g. `hygiene/unreferenced-file` (comma-separated; repeatable).
     #[arg(long, value_name = "RULE")]
     pub disable: Vec<String>,
+    /// The Flux release the cluster runs (`2.7`, `v2.7.3`): decides which API versions are
+    /// removed or deprecated. Default: the latest fluxval knows (v2.9).
+    #[arg(long, value_name = "VERSION")]
+    pub flux_version: Option<String>,
+}
+
+/// Flags of `fluxval migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The repository, or a directory inside it, whose files to migrate.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Rewrite the files in place (only the apiVersion values change). Without it, list the
+    /// rewrites and exit 1 when there are any.
+    #[arg(long)]
+    pub write: bool,
+    /// The Flux release to migrate to (`2.7`, `v2.7.3`). Default: the latest fluxval knows.
+    #[arg(long, value_name = "VERSION")]
+    pub flux_version: Option<String>,
 }

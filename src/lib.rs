@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod kubeconform;
 pub mod kustomize;
+pub mod migrate;
 pub mod pipeline;
 pub mod repo;
 pub mod report;

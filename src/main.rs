@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Schemas(SchemasCommand::Import { crds, output_dir }) => {
             run::schemas_import(&crds, &output_dir)
         }
+        Command::Migrate(args) => run::migrate(&args),
         Command::Kubeconform { args } => run::kubeconform(&args),
     }
 }

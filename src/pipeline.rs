@@ -127,9 +127,34 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
         plain: &plain,
         options: &config.checks,
     }));
+    drop_missing_schemas_of_removed_apis(&mut diags);
     outcome.diagnostics = dedupe(diags);
     outcome.totals.duration = start.elapsed();
     Ok(outcome)
+}
+
+/// A resource whose apiVersion Flux removed (or never served) has no schema in the current
+/// release by definition: `api/removed` already says so and names the fix, so the
+/// `schema/missing` warning for that same resource only repeats it.
+fn drop_missing_schemas_of_removed_apis(diags: &mut Vec<Diagnostic>) {
+    let gone: std::collections::HashSet<(crate::resource::ResId, Vec<String>)> = diags
+        .iter()
+        // Findings about the resource's own apiVersion; nested ones (health checks) carry a
+        // pointer.
+        .filter(|d| d.rule == "api/removed" || d.rule == "api/unknown-version")
+        .filter(|d| d.pointer.is_none())
+        .filter_map(|d| Some((d.resource.clone()?, d.roots.clone())))
+        .collect();
+    if gone.is_empty() {
+        return;
+    }
+    diags.retain(|d| {
+        d.rule != "schema/missing"
+            || !d
+                .resource
+                .as_ref()
+                .is_some_and(|r| gone.contains(&(r.clone(), d.roots.clone())))
+    });
 }
 
 /// What one directory argument yields: its discovery, the environments that built, and the

@@ -144,6 +144,7 @@ const GROUPS: &[&[Rule]] = &[
     crate::checks::hygiene::RULES,
     crate::checks::images::RULES,
     crate::checks::markers::RULES,
+    crate::checks::apiversions::RULES,
 ];
 
 /// Every rule fluxval has.

@@ -159,9 +159,77 @@ pub fn pipeline_config(args: &ValidateArgs) -> Result<pipeline::Config, String> 
         checks: crate::checks::CheckOptions {
             tenant: args.tenant,
             disable: split_kinds(&args.disable),
+            flux_version: args
+                .flux_version
+                .as_deref()
+                .map(parse_flux_version)
+                .transpose()?,
         },
         vars: args.vars.clone(),
     })
+}
+
+/// `--flux-version`: `2.7`, `v2.7` or `v2.7.3`.
+fn parse_flux_version(text: &str) -> Result<crate::checks::apiversions::Release, String> {
+    crate::checks::apiversions::Release::parse(text).ok_or_else(|| {
+        format!("invalid --flux-version {text:?}: expected a Flux v2 release such as 2.7 or v2.7.3")
+    })
+}
+
+/// `fluxval migrate [PATH] [--write]`: list (or apply) the apiVersion rewrites. Exit 0 when
+/// nothing is left to do, 1 when rewrites are pending without `--write`, 2 on error.
+pub fn migrate(args: &crate::cli::MigrateArgs) -> ExitCode {
+    let target = match args.flux_version.as_deref().map(parse_flux_version) {
+        None => crate::checks::apiversions::Release::LATEST,
+        Some(Ok(t)) => t,
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let plan = match crate::migrate::plan(&args.path, &cwd, target) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let shown = plan.render(&mut out).and_then(|_| out.flush());
+    if shown.is_err() {
+        return ExitCode::from(EXIT_ERROR);
+    }
+    if !plan.errors.is_empty() {
+        for e in &plan.errors {
+            eprintln!("{e}");
+        }
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let (rewrites, files) = (plan.rewrite_count(), plan.files.len());
+    if rewrites == 0 {
+        println!("nothing to migrate");
+        return ExitCode::from(EXIT_OK);
+    }
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    if !args.write {
+        println!(
+            "{rewrites} apiVersion rewrite{} pending in {files} file{}; run with --write to apply",
+            s(rewrites),
+            s(files)
+        );
+        return ExitCode::from(EXIT_FINDINGS);
+    }
+    if let Err(e) = plan.apply() {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    println!(
+        "rewrote {rewrites} apiVersion{} in {files} file{}",
+        s(rewrites),
+        s(files)
+    );
+    ExitCode::from(EXIT_OK)
 }
 
 /// Splits kubeconform-style comma lists (`--skip A,B --skip C`).

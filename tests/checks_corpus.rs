@@ -73,6 +73,12 @@ const CURRENT: &[&str] = &[
     "fluxcd__flux2-multi-tenancy",
 ];
 
+/// True errors in those repositories: `(repository, "file:line:col rule")`.
+const KNOWN_ERRORS: &[(&str, &str)] = &[(
+    "fluxcd__flux2-multi-tenancy",
+    "infrastructure/kyverno/source.yaml:1:13 api/removed",
+)];
+
 #[test]
 fn current_repositories_have_no_error() {
     let Some(shared) = common::shared_dir() else {
@@ -81,7 +87,18 @@ fn current_repositories_have_no_error() {
     };
     let mut bad = Vec::new();
     for repo in CURRENT {
-        let e = errors(&findings(&shared, repo, &[]));
+        let mut e = errors(&findings(&shared, repo, &[]));
+        // Real findings, not false ones: upstream still uses an API version Flux v2.8 removed.
+        let known: Vec<String> = KNOWN_ERRORS
+            .iter()
+            .filter(|(r, _)| r == repo)
+            .map(|(_, place)| format!("{}/{place}", shared.join("corpus").join(repo).display()))
+            .collect();
+        for k in &known {
+            let before = e.len();
+            e.retain(|line| !line.starts_with(k.as_str()));
+            assert_eq!(before, e.len() + 1, "{repo}: expected the finding {k}");
+        }
         if !e.is_empty() {
             bad.push(format!("{repo}:\n  {}", e.join("\n  ")));
         }

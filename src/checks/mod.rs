@@ -12,6 +12,7 @@ pub mod images;
 pub mod markers;
 pub mod re2;
 pub mod scalar;
+pub mod apiversions;
 pub mod semver;
 pub mod tenancy;
 
@@ -31,6 +32,9 @@ pub struct CheckOptions {
     pub tenant: bool,
     /// Rule ids turned off (`--disable`, the config file's `disable:`).
     pub disable: Vec<String>,
+    /// The Flux release the repository targets (`--flux-version`); `None` for the latest one
+    /// fluxval knows ([`apiversions::Release::LATEST`]).
+    pub flux_version: Option<apiversions::Release>,
 }
 
 /// One built environment: a top-level kustomize root and the resources its build produced.
@@ -63,6 +67,7 @@ pub fn run(input: &Input) -> Vec<Diagnostic> {
     out.extend(hygiene::check(input));
     out.extend(images::check(input));
     out.extend(markers::check(input));
+    out.extend(apiversions::check(input));
     out.sort_by_key(Diagnostic::sort_key);
     out
 }
