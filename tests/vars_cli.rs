@@ -23,7 +23,10 @@ fn repo() -> tempfile::TempDir {
         "apps/base/deployment.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: web\nspec:\n  replicas: ${REPLICAS}\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: web\n          image: web:1\n",
     );
-    w("apps/staging/kustomization.yaml", "resources:\n  - ../base\n");
+    w(
+        "apps/staging/kustomization.yaml",
+        "resources:\n  - ../base\n",
+    );
     d
 }
 

@@ -302,6 +302,9 @@ mod tests {
     use super::super::grammar::parse;
     use super::*;
 
+    /// A template, the variables set, the expected result.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
     fn run(src: &str, vars: &[(&str, &str)]) -> (String, Vec<String>) {
         let vars: BTreeMap<String, String> = vars
             .iter()
@@ -314,7 +317,7 @@ mod tests {
 
     #[test]
     fn values_and_defaults() {
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        let cases: &[Case] = &[
             ("plain", &[], "plain"),
             ("${A}", &[("A", "x")], "x"),
             ("${A}", &[], ""),
@@ -347,7 +350,7 @@ mod tests {
         let path = [("P", "/home/bozo/ideas/thoughts.for.today")];
         let f = [("F", "bash.string.txt")];
         let z = [("Z", "abcABC123ABCabc")];
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        let cases: &[Case] = &[
             ("${#A}", &[("A", "abcdEFGH28ij")], "12"),
             ("${#A}", &[("A", "é")], "2"),
             ("${A^}", &[("A", "abc")], "Abc"),
