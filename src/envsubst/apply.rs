@@ -338,6 +338,18 @@ mod tests {
     }
 
     #[test]
+    fn block_scalars_stay_strings() {
+        let text = "kind: ConfigMap\ndata:\n  run.sh: |\n    echo ${GREETING}\n    echo $${HOME} $PATH\n  n: |\n    ${N}\n";
+        let (node, diags) = run(text, Some(&[("GREETING", "hi"), ("N", "3")]));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            node.str_at(&["data", "run.sh"]),
+            Some("echo hi\necho ${HOME} $PATH\n")
+        );
+        assert_eq!(node.str_at(&["data", "n"]), Some("3\n"));
+    }
+
+    #[test]
     fn disabled_resources_are_left_alone() {
         for m in ["labels", "annotations"] {
             let text = format!(
