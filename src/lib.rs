@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod cli;
 pub mod diagnostic;
+pub mod envsubst;
 pub mod error;
 pub mod kubeconform;
 pub mod kustomize;

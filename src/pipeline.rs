@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::checks::{self, CheckOptions, Env};
 use crate::diagnostic::{Diagnostic, dedupe};
+use crate::envsubst::{self, Vars};
 use crate::kustomize::{BuildOptions, build_all};
 use crate::repo;
 use crate::resource::Resource;
@@ -81,6 +82,14 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
     let mut repos = Vec::new();
     let mut envs: Vec<Env> = Vec::new();
     let mut plain: Vec<Resource> = Vec::new();
+    // A vars file that cannot be read stops the run before anything is built.
+    let vars = if config.vars.is_empty() {
+        None
+    } else {
+        Some(Vars::load(&config.vars, |p| {
+            relative_to(p, &cwd).display().to_string()
+        })?)
+    };
     for path in &paths {
         // A file named on the command line is validated as it is, like kubeconform does,
         // whether or not a kustomization also lists it.
@@ -103,6 +112,16 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
             }
         }
     }
+    // Flux substitutes after the build and before anything is applied; without values only the
+    // expressions' syntax is checked.
+    for e in &mut envs {
+        diags.extend(envsubst::substitute(
+            &mut e.resources,
+            vars.as_ref(),
+            std::slice::from_ref(&e.root),
+        ));
+    }
+    diags.extend(envsubst::substitute(&mut plain, vars.as_ref(), &[]));
     // CRDs anywhere in the tree describe custom kinds for every resource.
     for e in &envs {
         diags.extend(add_crds(registry, &e.resources));

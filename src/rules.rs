@@ -145,6 +145,7 @@ const GROUPS: &[&[Rule]] = &[
     crate::checks::images::RULES,
     crate::checks::markers::RULES,
     crate::checks::apiversions::RULES,
+    crate::envsubst::RULES,
 ];
 
 /// Every rule fluxval has.

@@ -155,6 +155,8 @@ pub fn pipeline_config(args: &ValidateArgs) -> Result<pipeline::Config, String> 
             skip_json_paths: args.skip_json_path.clone(),
             require_schemas: args.require_schemas,
             schema_only: false,
+            // Without values, `${VAR}` placeholders stay in the resources (see `envsubst`).
+            placeholders: args.vars.is_empty(),
         },
         checks: crate::checks::CheckOptions {
             tenant: args.tenant,

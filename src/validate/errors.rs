@@ -13,6 +13,28 @@ fn sops_encrypted(v: &Json) -> bool {
     v.as_str().is_some_and(|s| s.starts_with("ENC["))
 }
 
+/// Whether `err` is about a string that still holds Flux post-build expressions and could pass
+/// once they are substituted: any type for a string made only of expressions (`${REPLICAS}`),
+/// string constraints (pattern, format, enum, length) for one that contains an expression
+/// (`${INTERVAL}`, `app-${ENV}`).
+pub(super) fn placeholder_may_satisfy(err: &ValidationError<'_>) -> bool {
+    let Some(s) = err.instance().as_str() else {
+        return false;
+    };
+    match err.kind() {
+        K::Type { .. } | K::OneOfNotValid { .. } | K::AnyOf { .. } => {
+            crate::envsubst::is_only_expressions(s)
+        }
+        K::Pattern { .. }
+        | K::Format { .. }
+        | K::Enum { .. }
+        | K::Constant { .. }
+        | K::MinLength { .. }
+        | K::MaxLength { .. } => crate::envsubst::has_expression(s),
+        _ => false,
+    }
+}
+
 fn json_type(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",

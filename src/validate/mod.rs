@@ -44,6 +44,10 @@ pub struct ValidateOptions {
     /// Check only what kubeconform checks: the JSON Schema. No strict extras for open roots and
     /// metadata, no metadata rules, no CEL (for the kubeconform drop-in).
     pub schema_only: bool,
+    /// Flux post-build variables are not substituted (no `--vars`): a string made only of
+    /// `${…}` expressions may stand where any type is expected, and a string holding one is not
+    /// held to a pattern, format, enum or length.
+    pub placeholders: bool,
 }
 
 impl Default for ValidateOptions {
@@ -56,6 +60,7 @@ impl Default for ValidateOptions {
             skip_json_paths: Vec::new(),
             require_schemas: false,
             schema_only: false,
+            placeholders: false,
         }
     }
 }
@@ -153,6 +158,9 @@ fn check_schema(
     let instance = node_to_json(node);
     let mut diags = Vec::new();
     for err in schema.validator().iter_errors(&instance) {
+        if opts.placeholders && errors::placeholder_may_satisfy(&err) {
+            continue;
+        }
         diags.extend(errors::diagnostics(&err, node, &schema.json, sops));
     }
     if opts.schema_only {
