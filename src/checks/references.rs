@@ -364,6 +364,18 @@ fn check_values_key(
         return None;
     }
     let path: Vec<&str> = key.path.iter().map(String::as_str).collect();
+    // A generated object is named as its generator entry says: the hashed name differs per
+    // overlay and would keep the same finding from merging across them.
+    let (name, label) = if first.generated.is_some() {
+        let original = first.original_id().name;
+        let label = format!("{} generated here as {:?}", rf.kind, first.name());
+        (original, label)
+    } else {
+        (
+            first.name().to_string(),
+            format!("{} defined here", rf.kind),
+        )
+    };
     Some(
         Diagnostic::error(
             "ref/values-key",
@@ -371,11 +383,150 @@ fn check_values_key(
                 "key {:?} not found in {} {:?} in namespace {:?}",
                 key.key,
                 rf.kind,
-                first.name(),
+                name,
                 first.namespace()
             ),
             Some(span_at(res, &path)),
         )
-        .with_label(first.origin.clone(), format!("{} defined here", rf.kind)),
+        .with_label(first.origin.clone(), label),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckOptions, Env};
+    use crate::yaml::{Limits, Profile, Span, parse_str};
+
+    fn docs(text: &str, file: &str) -> Vec<Resource> {
+        parse_str(text, file, Profile::Kubernetes, Limits::default())
+            .unwrap()
+            .into_iter()
+            .map(|n| Resource::new(n, Span::file(file.into())))
+            .collect()
+    }
+
+    /// Findings as `file:line:col rule message [roots]`.
+    fn run(envs: &[Env], plain: &[Resource]) -> Vec<String> {
+        let opts = CheckOptions::default();
+        let input = Input {
+            repos: &[],
+            envs,
+            plain,
+            options: &opts,
+        };
+        let mut out: Vec<String> = check(&input)
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {} {} {:?}",
+                    d.span.as_ref().unwrap(),
+                    d.rule,
+                    d.message,
+                    d.roots
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    const HR: &str = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: web}\nspec:\n  chart:\n    spec:\n      sourceRef: {kind: HelmRepository, name: charts}\n";
+
+    #[test]
+    fn a_variant_without_the_object_is_an_error_naming_where_it_is() {
+        let repo = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: web}\n";
+        let envs = vec![
+            Env {
+                root: "web/staging".into(),
+                resources: docs(HR, "hr.yaml"),
+            },
+            Env {
+                root: "web/production".into(),
+                resources: [docs(HR, "hr.yaml"), docs(repo, "repo.yaml")].concat(),
+            },
+        ];
+        let opts = CheckOptions::default();
+        let input = Input {
+            repos: &[],
+            envs: &envs,
+            plain: &[],
+            options: &opts,
+        };
+        let found = check(&input);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let d = &found[0];
+        assert_eq!(d.rule, "ref/missing");
+        assert_eq!(
+            d.message,
+            "HelmRepository \"charts\" not found in namespace \"web\""
+        );
+        assert_eq!(d.span.as_ref().unwrap().to_string(), "hr.yaml:7:47");
+        assert_eq!(d.roots, vec!["web/staging".to_string()]);
+        assert_eq!(d.related[0].message, "defined only in web/production");
+    }
+
+    #[test]
+    fn namespaces_the_repository_never_produces_are_notes() {
+        let hr = HR.replace("name: charts}", "name: charts, namespace: flux-system}");
+        let got = run(&[], &docs(&hr, "hr.yaml"));
+        assert_eq!(
+            got,
+            vec![
+                "hr.yaml:7:47 ref/outside-repo HelmRepository \"charts\" in namespace \"flux-system\" is resolved outside this repository []"
+            ]
+        );
+    }
+
+    #[test]
+    fn made_objects_and_placeholders_resolve() {
+        let text = concat!(
+            "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n",
+            "spec:\n  sync: {kind: GitRepository, url: 'https://x', path: clusters/a}\n---\n",
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n",
+            "spec:\n  sourceRef: {kind: GitRepository, name: flux-system}\n  dependsOn: [{name: flux-system}]\n---\n",
+            "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata: {name: gen, namespace: flux-system}\n",
+            "spec:\n  artifacts: [{name: infra}]\n---\n",
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: infra, namespace: flux-system}\n",
+            "spec:\n  sourceRef: {kind: ExternalArtifact, name: infra}\n---\n",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a, namespace: flux-system}\n",
+            "spec:\n  valuesFrom: [{kind: Secret, name: sealed}, {kind: Secret, name: '${SECRET}'}]\n---\n",
+            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: sealed, namespace: flux-system}\n",
+        );
+        assert_eq!(run(&[], &docs(text, "c.yaml")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn values_keys_are_read_from_data_and_string_data() {
+        let text = concat!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\nstringData: {values.yaml: 'x: 1'}\ndata: {extra.yaml: eDogMQ==}\n---\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\ndata: {other.yaml: 'x: 1'}\n---\n",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: r, namespace: a}\nspec:\n  valuesFrom:\n",
+            "    - {kind: Secret, name: s}\n",
+            "    - {kind: Secret, name: s, valuesKey: extra.yaml}\n",
+            "    - {kind: ConfigMap, name: c}\n",
+            "    - {kind: ConfigMap, name: c, valuesKey: nope.yaml, optional: true}\n",
+            "    - {kind: ConfigMap, name: c, valuesKey: nope.yaml}\n",
+        );
+        assert_eq!(
+            run(&[], &docs(text, "v.yaml")),
+            vec![
+                "v.yaml:19:31 ref/values-key key \"values.yaml\" not found in ConfigMap \"c\" in namespace \"a\" []",
+                "v.yaml:21:45 ref/values-key key \"nope.yaml\" not found in ConfigMap \"c\" in namespace \"a\" []",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_same_named_config_map_elsewhere_is_assumed_copied() {
+        let text = concat!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: info, namespace: flux-system}\n---\n",
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, namespace: app}\n",
+            "spec:\n  postBuild:\n    substituteFrom: [{kind: ConfigMap, name: info}, {kind: Secret, name: info}]\n",
+        );
+        let got = run(&[], &docs(text, "k.yaml"));
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[0].contains("ref/outside-repo ConfigMap \"info\" is not in namespace \"app\""));
+        assert!(got[1].contains("ref/missing Secret \"info\" not found in namespace \"app\""));
+    }
 }

@@ -51,10 +51,10 @@ fn finish(input: &Input, place: Place, res: &Resource, d: Diagnostic) -> Diagnos
     d
 }
 
-/// Whether `s` starts with `scheme` (`oci://`), ignoring ASCII case as URL schemes do.
+/// Whether `s` starts with `scheme` (`oci://`). source-controller compares prefixes exactly,
+/// so `OCI://` is not an OCI URL there either.
 fn has_scheme(s: &str, scheme: &str) -> bool {
-    s.get(..scheme.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+    s.starts_with(scheme)
 }
 
 /// What is wrong with the URL of a source of `kind` (and HelmRepository `type`), if anything.
@@ -131,6 +131,8 @@ fn field_name(path: &[&str], value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::CheckOptions;
+    use crate::yaml::{Limits, Profile, Span, parse_str};
 
     #[test]
     fn url_schemes_per_kind() {
@@ -138,7 +140,6 @@ mod tests {
             ("HelmRepository", None, "https://charts.example.com"),
             ("HelmRepository", Some("default"), "http://charts.local"),
             ("HelmRepository", Some("oci"), "oci://ghcr.io/org/charts"),
-            ("HelmRepository", Some("oci"), "OCI://ghcr.io/org/charts"),
             ("OCIRepository", None, "oci://ghcr.io/org/app"),
             ("GitRepository", None, "ssh://git@github.com/org/repo"),
         ];
@@ -176,6 +177,13 @@ mod tests {
                 "https://ghcr.io/org/app",
                 "must start with oci://",
             ),
+            // source-controller compares the prefix exactly.
+            (
+                "OCIRepository",
+                None,
+                "OCI://ghcr.io/org/app",
+                "must start with oci://",
+            ),
         ];
         for (k, t, u, want) in bad {
             let got = url_problem(k, t, u).unwrap_or_default();
@@ -183,17 +191,69 @@ mod tests {
         }
     }
 
+    fn run(text: &str) -> Vec<String> {
+        let plain: Vec<Resource> =
+            parse_str(text, "s.yaml", Profile::Kubernetes, Limits::default())
+                .unwrap()
+                .into_iter()
+                .map(|n| Resource::new(n, Span::file("s.yaml".into())))
+                .collect();
+        let opts = CheckOptions::default();
+        let input = Input {
+            repos: &[],
+            envs: &[],
+            plain: &plain,
+            options: &opts,
+        };
+        check(&input)
+            .iter()
+            .map(|d| format!("{} {} {}", d.span.as_ref().unwrap(), d.rule, d.message))
+            .collect()
+    }
+
     #[test]
-    fn constraint_messages_carry_the_parser_reason() {
-        let err = Constraints::parse(">= 1.x.y").err().unwrap_or_default();
-        assert!(!err.is_empty());
-        let msg = format!(
-            "{} is not a valid semver constraint: {err}",
-            field_name(&["spec", "ref", "semver"], ">= 1.x.y")
-        );
+    fn each_constraint_field_is_parsed_and_the_reason_reported() {
+        let got = run(concat!(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a}\n",
+            "spec:\n  chart:\n    spec:\n      version: '>= 1.0 <'\n---\n",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata: {name: b}\n",
+            "spec:\n  version: '1.x || ^2'\n---\n",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: c}\n",
+            "spec:\n  url: oci://r/c\n  ref:\n    semver: 'one'\n---\n",
+            "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata: {name: d}\n",
+            "spec:\n  policy:\n    semver:\n      range: '${RANGE}'\n---\n",
+            "apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata: {name: e}\n",
+            "spec:\n  policy:\n    semver:\n      range: '1.2.3'\n",
+        ));
+        assert_eq!(got.len(), 2, "{got:#?}");
         assert!(
-            msg.starts_with("spec.ref.semver \">= 1.x.y\" is not"),
-            "{msg}"
+            got[0].starts_with("s.yaml:7:16 source/semver spec.chart.spec.version \">= 1.0 <\" is not a valid semver constraint: "),
+            "{}",
+            got[0]
+        );
+        // The parser's reason follows.
+        let reason = Constraints::parse(">= 1.0 <").err().unwrap_or_default();
+        assert!(got[0].ends_with(&reason), "{}", got[0]);
+        assert!(
+            got[1].starts_with("s.yaml:21:13 source/semver spec.ref.semver \"one\""),
+            "{}",
+            got[1]
+        );
+    }
+
+    #[test]
+    fn url_findings_are_at_the_url_and_skip_placeholders() {
+        let got = run(concat!(
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: a}\n",
+            "spec:\n  type: oci\n  url: https://r\n---\n",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: b}\n",
+            "spec:\n  url: ${HELM_URL}\n",
+        ));
+        assert_eq!(
+            got,
+            vec![
+                "s.yaml:6:8 source/url HelmRepository of type \"oci\" needs an oci:// URL, not \"https://r\""
+            ]
         );
     }
 }
