@@ -13,6 +13,10 @@ use crate::resource::Resource;
 /// A node of the dependency graph: kind, namespace, name.
 type Key = (String, String, String);
 
+/// The dependency graph: each node's resource and its dependsOn edges with the reference that
+/// makes each.
+type Graph<'a> = BTreeMap<Key, (&'a Resource, Vec<(Key, Ref)>)>;
+
 fn key_of(r: &Resource) -> Key {
     (
         r.gvk().kind,
@@ -54,7 +58,7 @@ fn cycles_in(
 ) -> Vec<Diagnostic> {
     // Edges from each node, with the referrer and the reference that makes them; the first
     // resource of a key wins (the environment's own come first in the scope).
-    let mut nodes: BTreeMap<Key, (&Resource, Vec<(Key, Ref)>)> = BTreeMap::new();
+    let mut nodes: Graph = BTreeMap::new();
     for &r in scope {
         let deps: Vec<Ref> = refs_of(r).into_iter().filter(|d| d.depends_on).collect();
         let k = key_of(r);
@@ -114,11 +118,7 @@ fn cycles_in(
 }
 
 /// The keys from `from` to `to` along dependsOn edges (both included), breadth first.
-fn path_back(
-    nodes: &BTreeMap<Key, (&Resource, Vec<(Key, Ref)>)>,
-    from: &Key,
-    to: &Key,
-) -> Option<Vec<Key>> {
+fn path_back(nodes: &Graph, from: &Key, to: &Key) -> Option<Vec<Key>> {
     let mut prev: BTreeMap<Key, Key> = BTreeMap::new();
     let mut queue = VecDeque::from([from.clone()]);
     let mut seen = BTreeSet::from([from.clone()]);
