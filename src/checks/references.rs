@@ -202,19 +202,22 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     let produced = input.produced_namespaces();
     let placeholder = has_bootstrap_placeholder(input);
     let mut out = Vec::new();
-    let mut scopes: Vec<(Place, Vec<&Resource>)> = Vec::new();
+    // The scope and what it makes, computed once per place (resources come grouped by place).
+    let mut current: Option<(Place, Vec<&Resource>, Vec<Made>)> = None;
     for (place, res) in input.all() {
         let refs = refs_of(res);
         if refs.is_empty() {
             continue;
         }
-        if scopes.last().map(|(p, _)| *p) != Some(place) {
-            scopes.push((place, input.scope(place)));
+        if current.as_ref().map(|(p, _, _)| *p) != Some(place) {
+            let scope = input.scope(place);
+            let made = made_objects(&scope);
+            current = Some((place, scope, made));
         }
-        let Some((_, scope)) = scopes.last() else {
+        let Some((_, scope, made)) = current.as_ref() else {
             continue;
         };
-        let mut made = made_objects(scope);
+        let mut made = made.clone();
         if placeholder {
             made.extend(bootstrap_objects(res));
         }

@@ -145,3 +145,98 @@ fn path_back(nodes: &Graph, from: &Key, to: &Key) -> Option<Vec<Key>> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckOptions, Env};
+    use crate::yaml::{Limits, Profile, Span, parse_str};
+
+    fn ks(name: &str, deps: &[&str]) -> String {
+        let deps: Vec<String> = deps.iter().map(|d| format!("{{name: {d}}}")).collect();
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: ns}}\nspec:\n  dependsOn: [{}]\n",
+            deps.join(", ")
+        )
+    }
+
+    fn found(envs: &[(&str, Vec<String>)]) -> Vec<(String, String, Vec<String>)> {
+        let envs: Vec<Env> = envs
+            .iter()
+            .map(|(root, docs)| Env {
+                root: root.to_string(),
+                resources: docs
+                    .iter()
+                    .map(|t| {
+                        let n = parse_str(t, "k.yaml", Profile::Kubernetes, Limits::default())
+                            .unwrap()
+                            .remove(0);
+                        Resource::new(n, Span::file("k.yaml".into()))
+                    })
+                    .collect(),
+            })
+            .collect();
+        let opts = CheckOptions::default();
+        let input = Input {
+            repos: &[],
+            envs: &envs,
+            plain: &[],
+            options: &opts,
+        };
+        check(&input)
+            .into_iter()
+            .map(|d| {
+                let who = d.resource.map(|r| r.name).unwrap_or_default();
+                (who, d.message, d.roots)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_cycle_is_reported_once_at_its_least_member() {
+        let got = found(&[(
+            "infra",
+            vec![
+                ks("c", &["a"]),
+                ks("b", &["c"]),
+                ks("a", &["b"]),
+                ks("d", &["a"]),
+            ],
+        )]);
+        assert_eq!(
+            got,
+            vec![(
+                "a".to_string(),
+                "dependsOn cycle among Kustomizations: ns/a -> ns/b -> ns/c -> ns/a".to_string(),
+                vec!["infra".to_string()]
+            )]
+        );
+    }
+
+    #[test]
+    fn self_dependency_and_acyclic_graphs() {
+        assert_eq!(
+            found(&[("x", vec![ks("a", &["a"])])])[0].1,
+            "dependsOn cycle among Kustomizations: ns/a -> ns/a"
+        );
+        assert!(
+            found(&[(
+                "x",
+                vec![ks("a", &["b"]), ks("b", &[]), ks("c", &["a", "b"])]
+            )])
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn cycles_are_per_environment() {
+        // Staging and production build the same objects (variants): production alone closes
+        // the cycle.
+        let got = found(&[
+            ("web/staging", vec![ks("a", &["b"]), ks("b", &[])]),
+            ("web/production", vec![ks("a", &["b"]), ks("b", &["a"])]),
+        ]);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert_eq!(got[0].2, vec!["web/production".to_string()]);
+    }
+}
