@@ -146,6 +146,8 @@ const GROUPS: &[&[Rule]] = &[
     crate::checks::markers::RULES,
     crate::checks::apiversions::RULES,
     crate::envsubst::RULES,
+    crate::checks::references::RULES,
+    crate::checks::sources::RULES,
 ];
 
 /// Every rule fluxval has.

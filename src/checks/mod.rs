@@ -7,13 +7,15 @@
 //!
 //! Checks are grouped by domain, one module each, and list their rule ids in [`crate::rules`].
 
+pub mod apiversions;
 pub mod hygiene;
 pub mod images;
 pub mod markers;
 pub mod re2;
+pub mod references;
 pub mod scalar;
-pub mod apiversions;
 pub mod semver;
+pub mod sources;
 pub mod tenancy;
 
 use std::collections::BTreeSet;
@@ -68,6 +70,8 @@ pub fn run(input: &Input) -> Vec<Diagnostic> {
     out.extend(images::check(input));
     out.extend(markers::check(input));
     out.extend(apiversions::check(input));
+    out.extend(references::check(input));
+    out.extend(sources::check(input));
     out.sort_by_key(Diagnostic::sort_key);
     out
 }
@@ -124,23 +128,42 @@ impl<'a> Input<'a> {
         out
     }
 
-    /// Names of variant overlays: last path components shared by two or more sibling top-level
-    /// roots (`staging`, `production`).
+    /// Names of variant overlays: last path components of sibling top-level roots (`staging`,
+    /// `production`) whose builds share an object (same kind, namespace and name).
+    ///
+    /// One cluster cannot hold the same object twice, so siblings that build it are
+    /// alternatives; siblings that build different objects (`tenants/infra/components` and
+    /// `tenants/infra/update`) are deployed together and see each other.
     pub fn variant_names(&self) -> BTreeSet<String> {
-        let mut by_parent: std::collections::BTreeMap<&Path, Vec<&str>> = Default::default();
+        let mut by_parent: std::collections::BTreeMap<&Path, Vec<&Env>> = Default::default();
         for e in self.envs {
-            let p = Path::new(&e.root);
-            if let (Some(parent), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str()))
-            {
-                by_parent.entry(parent).or_default().push(name);
+            if let Some(parent) = Path::new(&e.root).parent() {
+                by_parent.entry(parent).or_default().push(e);
             }
         }
-        by_parent
-            .into_values()
-            .filter(|names| names.len() >= 2)
-            .flatten()
-            .map(str::to_string)
-            .collect()
+        let mut out = BTreeSet::new();
+        for group in by_parent.into_values() {
+            let ids: Vec<BTreeSet<(String, &str, &str)>> = group
+                .iter()
+                .map(|e| {
+                    e.resources
+                        .iter()
+                        .map(|r| (r.gvk().kind, r.namespace(), r.name()))
+                        .collect()
+                })
+                .collect();
+            for (i, e) in group.iter().enumerate() {
+                let shares = ids
+                    .iter()
+                    .enumerate()
+                    .any(|(j, other)| j != i && !other.is_disjoint(&ids[i]));
+                let name = Path::new(&e.root).file_name().and_then(|n| n.to_str());
+                if let (true, Some(name)) = (shares, name) {
+                    out.insert(name.to_string());
+                }
+            }
+        }
+        out
     }
 
     /// Namespaces this repository produces: every namespace a resource is in, and every
@@ -238,8 +261,8 @@ mod tests {
     #[test]
     fn scope_keeps_parallel_overlays_apart_and_shares_the_rest() {
         let envs = vec![
-            env("components/web/staging", &["s"]),
-            env("components/web/production", &["p"]),
+            env("components/web/staging", &["web", "s"]),
+            env("components/web/production", &["web", "p"]),
             env("update", &["u"]),
         ];
         let opts = CheckOptions::default();
@@ -250,9 +273,27 @@ mod tests {
             options: &opts,
         };
         let names: Vec<&str> = input.scope(Some(0)).iter().map(|r| r.name()).collect();
-        assert_eq!(names, vec!["s", "u"]);
+        assert_eq!(names, vec!["web", "s", "u"]);
         let names: Vec<&str> = input.scope(Some(2)).iter().map(|r| r.name()).collect();
-        assert_eq!(names, vec!["u", "s", "p"]);
+        assert_eq!(names, vec!["u", "web", "s", "web", "p"]);
+    }
+
+    #[test]
+    fn siblings_that_build_different_objects_share_a_cluster() {
+        let envs = vec![
+            env("tenants/infra/components", &["source"]),
+            env("tenants/infra/update", &["automation"]),
+        ];
+        let opts = CheckOptions::default();
+        let input = Input {
+            repos: &[],
+            envs: &envs,
+            plain: &[],
+            options: &opts,
+        };
+        assert!(input.variant_names().is_empty());
+        let names: Vec<&str> = input.scope(Some(1)).iter().map(|r| r.name()).collect();
+        assert_eq!(names, vec!["automation", "source"]);
     }
 
     #[test]

@@ -1,0 +1,242 @@
+//! `ref/depends-on-cycle`: HelmReleases and Flux Kustomizations whose `dependsOn` entries lead
+//! back to themselves never become ready. The graph is built per environment from everything in
+//! its scope, and each cycle is reported once, at the `dependsOn` entry of its first member (by
+//! kind, namespace, name) that points to the next member.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::extract::{Ref, refs_of};
+use crate::checks::{Input, Place, span_at};
+use crate::diagnostic::Diagnostic;
+use crate::resource::Resource;
+
+/// A node of the dependency graph: kind, namespace, name.
+type Key = (String, String, String);
+
+/// The dependency graph: each node's resource and its dependsOn edges with the reference that
+/// makes each.
+type Graph<'a> = BTreeMap<Key, (&'a Resource, Vec<(Key, Ref)>)>;
+
+fn key_of(r: &Resource) -> Key {
+    (
+        r.gvk().kind,
+        r.namespace().to_string(),
+        r.name().to_string(),
+    )
+}
+
+fn show(k: &Key) -> String {
+    if k.1.is_empty() {
+        k.2.clone()
+    } else {
+        format!("{}/{}", k.1, k.2)
+    }
+}
+
+/// The cycles of every environment (and of the plain manifests).
+pub fn check(input: &Input) -> Vec<Diagnostic> {
+    let mut places: Vec<Place> = (0..input.envs.len()).map(Some).collect();
+    if !input.plain.is_empty() {
+        places.push(None);
+    }
+    let mut out = Vec::new();
+    for place in places {
+        let own: Vec<&Resource> = match place {
+            Some(i) => input.envs[i].resources.iter().collect(),
+            None => input.plain.iter().collect(),
+        };
+        out.extend(cycles_in(input, place, &own, &input.scope(place)));
+    }
+    out
+}
+
+fn cycles_in(
+    input: &Input,
+    place: Place,
+    own: &[&Resource],
+    scope: &[&Resource],
+) -> Vec<Diagnostic> {
+    // Edges from each node, with the referrer and the reference that makes them; the first
+    // resource of a key wins (the environment's own come first in the scope).
+    let mut nodes: Graph = BTreeMap::new();
+    for &r in scope {
+        let deps: Vec<Ref> = refs_of(r).into_iter().filter(|d| d.depends_on).collect();
+        let k = key_of(r);
+        if deps.is_empty() || nodes.contains_key(&k) {
+            continue;
+        }
+        let edges = deps
+            .into_iter()
+            .filter(|d| !d.name.contains("${") && !d.namespace.contains("${"))
+            .map(|d| ((d.kind.clone(), d.namespace.clone(), d.name.clone()), d))
+            .collect();
+        nodes.insert(k, (r, edges));
+    }
+    let own_keys: BTreeSet<Key> = own.iter().map(|r| key_of(r)).collect();
+    let mut reported: BTreeSet<Key> = BTreeSet::new();
+    let mut out = Vec::new();
+    for (start, (res, edges)) in &nodes {
+        if reported.contains(start) {
+            continue;
+        }
+        // The shortest way back to `start` through its own edges, in the order written.
+        for (next, rf) in edges {
+            let Some(path) = path_back(&nodes, next, start) else {
+                continue;
+            };
+            // Report each cycle once: at its least member, when that is this environment's.
+            if path.iter().any(|k| k < start) {
+                continue;
+            }
+            reported.extend(path.iter().cloned());
+            if !own_keys.contains(start) {
+                break;
+            }
+            let mut names: Vec<String> = vec![show(start)];
+            names.extend(path.iter().map(show));
+            let p: Vec<&str> = rf.path.iter().map(String::as_str).collect();
+            let mut d = Diagnostic::error(
+                "ref/depends-on-cycle",
+                format!("dependsOn cycle among {}s: {}", start.0, names.join(" -> ")),
+                Some(span_at(res, &p)),
+            )
+            .with_resource(res.id());
+            for k in path.iter().filter(|k| *k != start) {
+                if let Some((r, _)) = nodes.get(k) {
+                    d = d.with_label(
+                        r.origin.clone(),
+                        format!("{} is part of the cycle", show(k)),
+                    );
+                }
+            }
+            d.roots = input.roots_of(place);
+            out.push(d);
+            break;
+        }
+    }
+    out
+}
+
+/// The keys from `from` to `to` along dependsOn edges (both included), breadth first.
+fn path_back(nodes: &Graph, from: &Key, to: &Key) -> Option<Vec<Key>> {
+    let mut prev: BTreeMap<Key, Key> = BTreeMap::new();
+    let mut queue = VecDeque::from([from.clone()]);
+    let mut seen = BTreeSet::from([from.clone()]);
+    while let Some(k) = queue.pop_front() {
+        if &k == to {
+            let mut path = vec![k.clone()];
+            let mut cur = k;
+            while let Some(p) = prev.get(&cur) {
+                path.push(p.clone());
+                cur = p.clone();
+            }
+            path.reverse();
+            return Some(path);
+        }
+        let Some((_, edges)) = nodes.get(&k) else {
+            continue;
+        };
+        for (n, _) in edges {
+            if seen.insert(n.clone()) {
+                prev.insert(n.clone(), k.clone());
+                queue.push_back(n.clone());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckOptions, Env};
+    use crate::yaml::{Limits, Profile, Span, parse_str};
+
+    fn ks(name: &str, deps: &[&str]) -> String {
+        let deps: Vec<String> = deps.iter().map(|d| format!("{{name: {d}}}")).collect();
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: ns}}\nspec:\n  dependsOn: [{}]\n",
+            deps.join(", ")
+        )
+    }
+
+    fn found(envs: &[(&str, Vec<String>)]) -> Vec<(String, String, Vec<String>)> {
+        let envs: Vec<Env> = envs
+            .iter()
+            .map(|(root, docs)| Env {
+                root: root.to_string(),
+                resources: docs
+                    .iter()
+                    .map(|t| {
+                        let n = parse_str(t, "k.yaml", Profile::Kubernetes, Limits::default())
+                            .unwrap()
+                            .remove(0);
+                        Resource::new(n, Span::file("k.yaml".into()))
+                    })
+                    .collect(),
+            })
+            .collect();
+        let opts = CheckOptions::default();
+        let input = Input {
+            repos: &[],
+            envs: &envs,
+            plain: &[],
+            options: &opts,
+        };
+        check(&input)
+            .into_iter()
+            .map(|d| {
+                let who = d.resource.map(|r| r.name).unwrap_or_default();
+                (who, d.message, d.roots)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_cycle_is_reported_once_at_its_least_member() {
+        let got = found(&[(
+            "infra",
+            vec![
+                ks("c", &["a"]),
+                ks("b", &["c"]),
+                ks("a", &["b"]),
+                ks("d", &["a"]),
+            ],
+        )]);
+        assert_eq!(
+            got,
+            vec![(
+                "a".to_string(),
+                "dependsOn cycle among Kustomizations: ns/a -> ns/b -> ns/c -> ns/a".to_string(),
+                vec!["infra".to_string()]
+            )]
+        );
+    }
+
+    #[test]
+    fn self_dependency_and_acyclic_graphs() {
+        assert_eq!(
+            found(&[("x", vec![ks("a", &["a"])])])[0].1,
+            "dependsOn cycle among Kustomizations: ns/a -> ns/a"
+        );
+        assert!(
+            found(&[(
+                "x",
+                vec![ks("a", &["b"]), ks("b", &[]), ks("c", &["a", "b"])]
+            )])
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn cycles_are_per_environment() {
+        // Staging and production build the same objects (variants): production alone closes
+        // the cycle.
+        let got = found(&[
+            ("web/staging", vec![ks("a", &["b"]), ks("b", &[])]),
+            ("web/production", vec![ks("a", &["b"]), ks("b", &["a"])]),
+        ]);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert_eq!(got[0].2, vec!["web/production".to_string()]);
+    }
+}
