@@ -125,7 +125,8 @@ pub struct ValidateArgs {
     /// Values for Flux postBuild substitution: a dotenv file or a YAML map (repeatable).
     #[arg(long, value_name = "FILE")]
     pub vars: Vec<PathBuf>,
-    /// Turn off a rule by id, e.g. `hygiene/unreferenced-file` (comma-separated; repeatable).
-    #[arg(long, value_name = "RULE")]
+    /// Turn off a rule by id, e.g. `schema/unknown-field`, or a domain, `schema/*`
+    /// (comma-separated; repeatable).
+    #[arg(long, value_name = "RULE", value_parser = crate::suppress::parse_disable)]
     pub disable: Vec<String>,
 }

@@ -18,5 +18,6 @@ pub mod resource;
 pub mod rules;
 pub mod run;
 pub mod schema;
+pub mod suppress;
 pub mod validate;
 pub mod yaml;

@@ -16,6 +16,7 @@ use crate::kustomize::{BuildOptions, build_all};
 use crate::repo;
 use crate::resource::Resource;
 use crate::schema::{Registry, SchemaError};
+use crate::suppress;
 use crate::validate::{ValidateOptions, add_crds, read_documents, validate_resource};
 
 /// What to validate and how.
@@ -127,7 +128,12 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
         plain: &plain,
         options: &config.checks,
     }));
-    outcome.diagnostics = dedupe(diags);
+    // Suppression sees merged findings, so one comment covers a line every overlay reports.
+    outcome.diagnostics = suppress::apply(
+        dedupe(diags),
+        &config.checks.disable,
+        &suppress::repo_files(&repos, &cwd),
+    );
     outcome.totals.duration = start.elapsed();
     Ok(outcome)
 }

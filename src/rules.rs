@@ -138,7 +138,7 @@ pub const CORE: &[Rule] = &[
 
 /// Every group of rules, in the order reports and docs list them. A check module adds its
 /// `RULES` here.
-const GROUPS: &[&[Rule]] = &[CORE];
+const GROUPS: &[&[Rule]] = &[CORE, crate::suppress::RULES];
 
 /// Every rule fluxval has.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
