@@ -91,7 +91,7 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// CustomResourceDefinitions to validate custom kinds with (file, directory or URL).
-    #[arg(long, value_name = "FILE|DIR|URL")]
+    #[arg(long, value_name = "FILE|DIR|URL", value_hint = clap::ValueHint::AnyPath)]
     pub crd: Vec<String>,
     /// A kind with no schema is an error instead of a warning.
     #[arg(long)]
@@ -129,4 +129,10 @@ pub struct ValidateArgs {
     /// (comma-separated; repeatable).
     #[arg(long, value_name = "RULE", value_parser = crate::suppress::parse_disable)]
     pub disable: Vec<String>,
+    /// Read settings from FILE instead of `.fluxval.yaml` at the repository root.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Do not read `.fluxval.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
 }

@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod kubeconform;

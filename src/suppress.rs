@@ -71,7 +71,7 @@ pub fn check_selector(selector: &str) -> Result<(), String> {
 /// whole id, or the same name in another domain.
 fn close_matches(unknown: &str) -> Vec<String> {
     let name = unknown.rsplit('/').next().unwrap_or(unknown);
-    let limit = (unknown.chars().count() / 3).clamp(1, 4);
+    let limit = (unknown.chars().count() / 4).clamp(1, 4);
     let mut scored: Vec<(usize, &str)> = crate::rules::all()
         .filter_map(|r| {
             let d = edit_distance(unknown, r.id);
