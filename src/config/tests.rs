@@ -147,3 +147,16 @@ fn the_json_schema_accepts_what_the_parser_accepts() {
     assert!(props.contains_key("tenant") && props.contains_key("load-restrictor"));
     assert!(!props.contains_key("config") && !props.contains_key("paths"));
 }
+
+#[test]
+fn the_documented_example_is_a_valid_config() {
+    let doc = include_str!("../../docs/config.md");
+    let example = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("an example in docs/config.md");
+    let got = words(example, &[]).unwrap();
+    assert!(got.contains(&"--tenant".to_string()), "{got:?}");
+    assert!(got.contains(&"--crd=conf/crds/".to_string()), "{got:?}");
+}
