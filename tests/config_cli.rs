@@ -151,3 +151,26 @@ fn config_flag_names_the_file_and_its_relative_paths_are_relative_to_it() {
         stderr(&out)
     );
 }
+
+#[test]
+fn an_unknown_rule_in_disable_is_a_usage_error_naming_close_ids() {
+    let d = repo(BASE);
+    let out = fluxval(&["validate", "--disable", "schema/unknwon-field"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "unknown rule \"schema/unknwon-field\" (did you mean \"schema/unknown-field\"?)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // In the file, the same check points at the value.
+    let d = repo(&format!("{BASE}disable: schema/unknwon-field\n"));
+    let out = fluxval(&["validate"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(".fluxval.yaml:4:10: error: invalid value"),
+        "{}",
+        stderr(&out)
+    );
+}
