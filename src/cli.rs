@@ -93,7 +93,7 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// CustomResourceDefinitions to validate custom kinds with (file, directory or URL).
-    #[arg(long, value_name = "FILE|DIR|URL")]
+    #[arg(long, value_name = "FILE|DIR|URL", value_hint = clap::ValueHint::AnyPath)]
     pub crd: Vec<String>,
     /// A kind with no schema is an error instead of a warning.
     #[arg(long)]
@@ -127,13 +127,20 @@ pub struct ValidateArgs {
     /// Values for Flux postBuild substitution: a dotenv file or a YAML map (repeatable).
     #[arg(long, value_name = "FILE")]
     pub vars: Vec<PathBuf>,
-    /// Turn off a rule by id, e.g. `hygiene/unreferenced-file` (comma-separated; repeatable).
-    #[arg(long, value_name = "RULE")]
+    /// Turn off a rule by id, e.g. `schema/unknown-field`, or a domain, `schema/*`
+    /// (comma-separated; repeatable).
+    #[arg(long, value_name = "RULE", value_parser = crate::suppress::parse_disable)]
     pub disable: Vec<String>,
     /// The Flux release the cluster runs (`2.7`, `v2.7.3`): decides which API versions are
     /// removed or deprecated. Default: the latest fluxval knows (v2.9).
     #[arg(long, value_name = "VERSION")]
     pub flux_version: Option<String>,
+    /// Read settings from FILE instead of `.fluxval.yaml` at the repository root.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Do not read `.fluxval.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 /// Flags of `fluxval migrate`.

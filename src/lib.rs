@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod envsubst;
 pub mod error;
@@ -20,5 +21,6 @@ pub mod resource;
 pub mod rules;
 pub mod run;
 pub mod schema;
+pub mod suppress;
 pub mod validate;
 pub mod yaml;

@@ -7,7 +7,15 @@ use fluxval::cli::{Cli, Command, SchemasCommand};
 use fluxval::run;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The config file's settings join the command line where it is silent.
+    let argv = match fluxval::config::with_config(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(run::EXIT_ERROR);
+        }
+    };
+    let cli = Cli::parse_from(argv);
     match cli.command {
         Command::Build {
             dir,

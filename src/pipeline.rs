@@ -17,6 +17,7 @@ use crate::kustomize::{BuildOptions, build_all};
 use crate::repo;
 use crate::resource::Resource;
 use crate::schema::{Registry, SchemaError};
+use crate::suppress;
 use crate::validate::{ValidateOptions, add_crds, read_documents, validate_resource};
 
 /// What to validate and how.
@@ -147,7 +148,12 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
         options: &config.checks,
     }));
     drop_missing_schemas_of_removed_apis(&mut diags);
-    outcome.diagnostics = dedupe(diags);
+    // Suppression sees merged findings, so one comment covers a line every overlay reports.
+    outcome.diagnostics = suppress::apply(
+        dedupe(diags),
+        &config.checks.disable,
+        &suppress::repo_files(&repos, &cwd),
+    );
     outcome.totals.duration = start.elapsed();
     Ok(outcome)
 }

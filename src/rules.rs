@@ -148,6 +148,7 @@ const GROUPS: &[&[Rule]] = &[
     crate::envsubst::RULES,
     crate::checks::references::RULES,
     crate::checks::sources::RULES,
+    crate::suppress::RULES,
 ];
 
 /// Every rule fluxval has.

@@ -244,7 +244,7 @@ fn properties_at(schema: &Json, tokens: &[String]) -> Vec<String> {
 }
 
 /// ` (did you mean "name"?)` when one known name is a likely intended spelling of `unknown`.
-pub(super) fn did_you_mean<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn did_you_mean<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -> String {
     let limit = (unknown.chars().count() / 3).clamp(1, 3);
     let best = known
         .map(|k| {
@@ -264,7 +264,7 @@ pub(super) fn did_you_mean<'a>(unknown: &str, known: impl Iterator<Item = &'a st
 }
 
 /// Levenshtein distance, with a swap of two neighbours counted as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

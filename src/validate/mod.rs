@@ -19,6 +19,8 @@ use std::sync::OnceLock;
 
 pub use documents::{read_documents, read_documents_with};
 pub use json::node_to_json;
+// Shared with the rule-id and config-key checks, which suggest spellings the same way.
+pub(crate) use errors::{did_you_mean, edit_distance};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resource::{Gvk, Resource};
