@@ -18,5 +18,7 @@ fn main() -> ExitCode {
             run::schemas_import(&crds, &output_dir)
         }
         Command::Kubeconform { args } => run::kubeconform(&args),
+        Command::Completions { shell } => run::completions(shell),
+        Command::Man => run::man(),
     }
 }
