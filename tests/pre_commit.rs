@@ -21,7 +21,12 @@ fn on_path(program: &str) -> bool {
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=fluxval", "-c", "user.email=fluxval@example.com"])
+        .args([
+            "-c",
+            "user.name=fluxval",
+            "-c",
+            "user.email=fluxval@example.com",
+        ])
         .args(["-c", "init.defaultBranch=main"])
         .args(args)
         .current_dir(dir)
