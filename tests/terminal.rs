@@ -52,7 +52,7 @@ fn the_text_report_ends_with_the_summary_line_unless_quiet() {
     let quiet = validate(d.path(), &["--quiet"], &[]);
     assert!(!quiet.contains("fluxval:"), "{quiet}");
     assert!(
-        quiet.contains("cm.yaml:5:"),
+        quiet.contains("cm.yaml:6:1: error[yaml/invalid]"),
         "the finding is still printed: {quiet}"
     );
 }
