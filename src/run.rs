@@ -385,9 +385,16 @@ fn render_subcommand_sections(cmd: &clap::Command, out: &mut Vec<u8>) -> std::io
             writeln!(out, "{}", roff_text(&about.to_string()))?;
         }
         let man = clap_mangen::Man::new(sub);
-        writeln!(out, ".PP")?;
-        man.render_synopsis_section(out)?;
-        man.render_options_section(out)?;
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        // Subsections of this subcommand's section, not new top-level sections.
+        for line in String::from_utf8_lossy(&part).lines() {
+            match line.strip_prefix(".SH ") {
+                Some(title) => writeln!(out, ".SS {title}")?,
+                None => writeln!(out, "{line}")?,
+            }
+        }
     }
     Ok(())
 }

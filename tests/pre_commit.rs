@@ -4,8 +4,8 @@
 //!
 //! Two concessions to CI time and its lack of network, neither of which changes what is tested:
 //! `cargo` on the hook's PATH is a wrapper that adds `--debug --locked --offline` to
-//! `cargo install` and keeps its build in `target/pre-commit-hook` (so only fluxval itself is
-//! recompiled on later runs), and the schema cache is seeded with a ConfigMap schema, as a
+//! `cargo install` and builds with `target/` as cargo's build directory (so the dependencies
+//! `cargo test` compiled are reused and only fluxval itself is compiled), and the schema cache is seeded with a ConfigMap schema, as a
 //! user's cache is after the first online run; a proxy that refuses every connection proves
 //! that the hook then needs no network.
 
@@ -129,6 +129,12 @@ fn setup() -> Setup {
                 .join("target/pre-commit-hook")
                 .display()
                 .to_string(),
+        ),
+        // Intermediate artifacts in the test run's own target directory: the dependencies
+        // `cargo test` compiled are reused, and only fluxval itself is compiled again.
+        (
+            "CARGO_BUILD_BUILD_DIR".to_string(),
+            manifest.join("target").display().to_string(),
         ),
         (
             "PRE_COMMIT_HOME".to_string(),
