@@ -242,3 +242,41 @@ fn bad_inputs_stop_with_a_clear_error() {
         r.stdout
     );
 }
+
+#[test]
+fn action_yml_passes_every_input_the_script_reads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let script = std::fs::read_to_string(root.join("action/run.sh")).unwrap();
+    let used: std::collections::BTreeSet<&str> = regex::Regex::new(r"\bINPUT_[A-Z_]+")
+        .unwrap()
+        .find_iter(&script)
+        .map(|m| m.as_str())
+        .collect();
+    assert!(used.len() >= 9, "{used:?}");
+    for var in used {
+        let input = var
+            .trim_start_matches("INPUT_")
+            .to_lowercase()
+            .replace('_', "-");
+        assert!(
+            action.contains(&format!("{var}: ${{{{ inputs.{input} }}}}")),
+            "action.yml does not pass {var} from inputs.{input}"
+        );
+        assert!(
+            action.contains(&format!("\n  {input}:\n")),
+            "action.yml does not declare the input {input}"
+        );
+    }
+    for output in ["sarif-file", "exit-code"] {
+        assert!(
+            script.contains(&format!("echo \"{output}="))
+                || script.contains(&format!("echo {output}=")),
+            "{output}"
+        );
+        assert!(
+            action.contains(&format!("steps.run.outputs.{output}")),
+            "{output}"
+        );
+    }
+}
