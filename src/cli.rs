@@ -42,6 +42,13 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Print a shell completion script, e.g. `fluxval completions bash > /etc/bash_completion.d/fluxval`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `fluxval man > fluxval.1`.
+    Man,
 }
 
 /// `fluxval schemas …`.
@@ -141,6 +148,32 @@ pub struct ValidateArgs {
     /// Do not read `.fluxval.yaml`.
     #[arg(long)]
     pub no_config: bool,
+    // --- changed-only runs, extra reports, quiet (CI integration) ---
+    /// Validate only what changed since the merge base of HEAD and REF (git): the kustomize
+    /// roots whose build reads a changed file, and changed plain manifests.
+    #[arg(long, value_name = "REF", conflicts_with = "changed_files")]
+    pub changed_since: Option<String>,
+    /// The paths are changed files (as pre-commit passes them), not what to validate: validate
+    /// the repository in the current directory, restricted to what those files affect.
+    #[arg(long)]
+    pub changed_files: bool,
+    /// Also write a report in FORMAT to FILE, e.g. `sarif=fluxval.sarif` (repeatable).
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, PathBuf)>,
+    /// Print findings only: no closing summary line, no progress.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Parses `--report FORMAT=FILE`.
+fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=FILE, e.g. sarif=fluxval.sarif, got `{s}`"))?;
+    if file.is_empty() {
+        return Err(format!("no file named in `{s}`"));
+    }
+    Ok((format.parse::<Format>()?, PathBuf::from(file)))
 }
 
 /// Flags of `fluxval migrate`.

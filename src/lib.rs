@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod changed;
 pub mod checks;
 pub mod cli;
 pub mod config;

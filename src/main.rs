@@ -27,5 +27,7 @@ fn main() -> ExitCode {
         }
         Command::Migrate(args) => run::migrate(&args),
         Command::Kubeconform { args } => run::kubeconform(&args),
+        Command::Completions { shell } => run::completions(shell),
+        Command::Man => run::man(),
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::changed;
 use crate::checks::{self, CheckOptions, Env};
 use crate::diagnostic::{Diagnostic, dedupe};
 use crate::envsubst::{self, Vars};
@@ -33,6 +34,9 @@ pub struct Config {
     pub checks: CheckOptions,
     /// Files of values for Flux postBuild substitution (`--vars`).
     pub vars: Vec<PathBuf>,
+    /// Changed-only run (`--changed-since`, `--changed-files`): report only on the roots and
+    /// plain manifests these changed paths affect (see [`crate::changed`]). `None`: everything.
+    pub only_files: Option<Vec<PathBuf>>,
 }
 
 /// Totals for the closing summary line.
@@ -91,19 +95,35 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
             relative_to(p, &cwd).display().to_string()
         })?)
     };
+    let mut selection = config
+        .only_files
+        .as_ref()
+        .map(|f| changed::Selection::new(f, &cwd));
     for path in &paths {
         // A file named on the command line is validated as it is, like kubeconform does,
         // whether or not a kustomization also lists it.
         let plain_files = if path.is_file() {
             vec![path.clone()]
         } else {
-            let (repo, built, files) =
-                build_roots(path, &cwd, config, &mut outcome.totals, &mut diags)?;
+            let (repo, built, files) = build_roots(
+                path,
+                &cwd,
+                config,
+                &mut selection,
+                &mut outcome.totals,
+                &mut diags,
+            )?;
             repos.push(repo);
             envs.extend(built);
             files
         };
-        outcome.totals.files += plain_files.len();
+        outcome.totals.files += plain_files
+            .iter()
+            .filter(|f| {
+                let shown = relative_to(f, &cwd).display().to_string();
+                selection.as_ref().is_none_or(|s| s.contains_file(&shown))
+            })
+            .count();
         for f in &plain_files {
             for doc in read_plain(&relative_to(f, &cwd).display().to_string(), f) {
                 match doc {
@@ -132,6 +152,12 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
         .iter()
         .flat_map(|e| e.resources.iter().map(move |r| (Some(e.root.as_str()), r)))
         .chain(plain.iter().map(|r| (None, r)))
+        // A changed-only run validates the affected roots and the changed plain files.
+        .filter(|(root, r)| match (&selection, root) {
+            (None, _) => true,
+            (Some(s), Some(root)) => s.has_root(root),
+            (Some(s), None) => s.contains_file(&r.origin.file),
+        })
         .collect();
     outcome.totals.resources += jobs.len();
     let results: Vec<Result<Vec<Diagnostic>, SchemaError>> = jobs
@@ -154,6 +180,9 @@ pub fn run(config: &Config, registry: &Registry) -> Result<Outcome, RunError> {
         &config.checks.disable,
         &suppress::repo_files(&repos, &cwd),
     );
+    if let Some(s) = &selection {
+        outcome.diagnostics.retain(|d| s.keeps(d));
+    }
     outcome.totals.duration = start.elapsed();
     Ok(outcome)
 }
@@ -192,11 +221,24 @@ fn build_roots(
     path: &Path,
     cwd: &Path,
     config: &Config,
+    selection: &mut Option<changed::Selection>,
     totals: &mut Totals,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Built, RunError> {
     let root = repo::find_root(path)?;
     let found = repo::discover(&root, path)?;
+    if let Some(s) = selection.as_mut() {
+        s.add_repo(&found, &config.vars, cwd);
+        let plain_changed = found
+            .plain_yaml
+            .iter()
+            .any(|f| s.contains_file(&f.display().to_string()));
+        if !s.everything && s.roots.is_empty() && !plain_changed {
+            // Nothing here is affected: skip building entirely, so a commit that touches no
+            // manifest costs only the discovery walk.
+            return Ok((found, Vec::new(), Vec::new()));
+        }
+    }
     // Flux applies overlays, never a base or a component on its own: building only the
     // top-level roots validates every resource in the context it is deployed in, and keeps a
     // base that overlays complete from raising findings that never reach a cluster.
@@ -206,7 +248,13 @@ fn build_roots(
         .filter(|r| r.is_top_level && !r.is_component)
         .map(|r| relative_to(&r.dir, cwd))
         .collect();
-    totals.roots += dirs.len();
+    totals.roots += dirs
+        .iter()
+        .filter(|d| {
+            let shown = d.display().to_string();
+            selection.as_ref().is_none_or(|s| s.has_root(&shown))
+        })
+        .count();
     let mut built = Vec::new();
     for (dir, result) in dirs.iter().zip(build_all(&dirs, &root, &config.build)?) {
         let name = dir.display().to_string();

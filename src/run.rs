@@ -84,6 +84,7 @@ fn validate_inner(args: &ValidateArgs) -> Result<u8, String> {
                 .clone()
                 .or_else(crate::schema::default_cache_dir),
             offline: args.offline,
+            progress: !args.quiet && FetchOptions::default().progress,
             ..FetchOptions::default()
         })
         .map_err(|e| e.to_string())?,
@@ -131,12 +132,14 @@ fn validate_inner(args: &ValidateArgs) -> Result<u8, String> {
     let opts = RenderOptions {
         color: color && args.output == Format::Text,
         repo_root,
+        quiet: args.quiet,
         ..RenderOptions::default()
     };
     let mut out = std::io::stdout().lock();
     report::render(args.output, &outcome.diagnostics, &summary, &opts, &mut out)
         .and_then(|_| out.flush())
         .map_err(|e| format!("cannot write the report: {e}"))?;
+    write_reports(&args.report, &outcome.diagnostics, &summary, &opts)?;
     Ok(report::exit_code(&outcome.diagnostics) as u8)
 }
 
@@ -145,7 +148,13 @@ pub fn pipeline_config(args: &ValidateArgs) -> Result<pipeline::Config, String> 
     let load_restrictor = LoadRestrictor::parse(&args.load_restrictor)
         .ok_or_else(|| format!("unknown load restrictor {:?}", args.load_restrictor))?;
     Ok(pipeline::Config {
-        paths: args.paths.clone(),
+        // With `--changed-files` the paths name changed files: the repository is the current
+        // directory's.
+        paths: if args.changed_files {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        },
         build: BuildOptions { load_restrictor },
         validate: ValidateOptions {
             strict: !args.no_strict,
@@ -168,6 +177,7 @@ pub fn pipeline_config(args: &ValidateArgs) -> Result<pipeline::Config, String> 
                 .transpose()?,
         },
         vars: args.vars.clone(),
+        only_files: changed_files(args)?,
     })
 }
 
@@ -232,6 +242,35 @@ pub fn migrate(args: &crate::cli::MigrateArgs) -> ExitCode {
         s(files)
     );
     ExitCode::from(EXIT_OK)
+}
+
+/// The changed files of a changed-only run (`--changed-since`, `--changed-files`), or `None`.
+fn changed_files(args: &ValidateArgs) -> Result<Option<Vec<PathBuf>>, String> {
+    if let Some(rev) = &args.changed_since {
+        let dir = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+        return crate::changed::files_since(dir, rev).map(Some);
+    }
+    Ok(args.changed_files.then(|| args.paths.clone()))
+}
+
+/// `--report FORMAT=FILE`: the same findings in further formats, each written whole.
+fn write_reports(
+    reports: &[(Format, PathBuf)],
+    diags: &[crate::diagnostic::Diagnostic],
+    summary: &Summary,
+    opts: &RenderOptions,
+) -> Result<(), String> {
+    let opts = RenderOptions {
+        color: false,
+        ..opts.clone()
+    };
+    for (format, file) in reports {
+        let mut buf = Vec::new();
+        report::render(*format, diags, summary, &opts, &mut buf)
+            .and_then(|_| std::fs::write(file, &buf))
+            .map_err(|e| format!("cannot write the {format} report {}: {e}", file.display()))?;
+    }
+    Ok(())
 }
 
 /// Splits kubeconform-style comma lists (`--skip A,B --skip C`).
@@ -405,4 +444,66 @@ pub fn kubeconform(args: &[String]) -> ExitCode {
     };
     let code = crate::kubeconform::run_cli(args, &mut factory);
     ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// `fluxval completions SHELL`: the completion script on stdout.
+pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "fluxval", &mut std::io::stdout());
+    ExitCode::from(EXIT_OK)
+}
+
+/// `fluxval man`: the manual page (roff) on stdout, subcommands included as sections.
+pub fn man() -> ExitCode {
+    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut buf = Vec::new();
+    let written = clap_mangen::Man::new(cmd.clone())
+        .render(&mut buf)
+        .and_then(|_| render_subcommand_sections(&cmd, &mut buf));
+    let mut out = std::io::stdout().lock();
+    match written
+        .and_then(|_| out.write_all(&buf))
+        .and_then(|_| out.flush())
+    {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("error: cannot write the manual page: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// One `.SH` section per subcommand with its options, so that `man fluxval` documents
+/// `fluxval validate`'s flags too (clap_mangen renders only the top command's).
+fn render_subcommand_sections(cmd: &clap::Command, out: &mut Vec<u8>) -> std::io::Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("fluxval {}", sub.get_name());
+        let sub = sub.clone().bin_name(name.clone());
+        writeln!(out, ".SH \"{}\"", name.to_uppercase())?;
+        if let Some(about) = sub.get_about() {
+            writeln!(out, "{}", roff_text(&about.to_string()))?;
+        }
+        let man = clap_mangen::Man::new(sub);
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        // Subsections of this subcommand's section, not new top-level sections.
+        for line in String::from_utf8_lossy(&part).lines() {
+            match line.strip_prefix(".SH ") {
+                Some(title) => writeln!(out, ".SS {title}")?,
+                None => writeln!(out, "{line}")?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Text safe for a roff line: no leading `.` or `'`, backslashes escaped.
+fn roff_text(s: &str) -> String {
+    let s = s.replace('\\', "\\\\");
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
 }

@@ -130,6 +130,7 @@ fn options(color: bool) -> RenderOptions {
         color,
         repo_root: PathBuf::from("/repo"),
         tool_version: "0.0.0-test",
+        quiet: false,
     }
 }
 

@@ -142,6 +142,8 @@ pub struct RenderOptions {
     pub repo_root: PathBuf,
     /// fluxval's version, named by SARIF and JSON reports.
     pub tool_version: &'static str,
+    /// `text` prints the findings only, without the closing summary line (`--quiet`).
+    pub quiet: bool,
 }
 
 impl Default for RenderOptions {
@@ -151,6 +153,7 @@ impl Default for RenderOptions {
             color: false,
             repo_root: PathBuf::from("."),
             tool_version: env!("CARGO_PKG_VERSION"),
+            quiet: false,
         }
     }
 }

@@ -60,6 +60,9 @@ pub(super) fn render(
         out.write_all(block(d, opts.color, None).as_bytes())?;
         writeln!(out)?;
     }
+    if opts.quiet {
+        return Ok(());
+    }
     let style = if summary.errors > 0 {
         BOLD_RED
     } else if summary.warnings > 0 {
