@@ -181,3 +181,27 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    /// docs/rules.md is the rule reference users read: every rule has a `### id` section, and
+    /// every section names a rule that exists.
+    #[test]
+    fn every_rule_is_documented_and_every_documented_rule_exists() {
+        let doc = include_str!("../docs/rules.md");
+        let sections: std::collections::BTreeSet<&str> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .map(str::trim)
+            .filter(|h| h.contains('/'))
+            .collect();
+        let ids: std::collections::BTreeSet<&str> = super::all().map(|r| r.id).collect();
+        let undocumented: Vec<_> = ids.difference(&sections).collect();
+        let unknown: Vec<_> = sections.difference(&ids).collect();
+        assert!(
+            undocumented.is_empty(),
+            "rules without a section: {undocumented:?}"
+        );
+        assert!(unknown.is_empty(), "sections for no rule: {unknown:?}");
+    }
+}
