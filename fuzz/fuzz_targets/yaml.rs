@@ -22,9 +22,12 @@ fuzz_target!(|data: &[u8]| {
             Limits::default(),
         )
         .unwrap_or_else(|e| panic!("emitted YAML does not parse: {e}\n{text}"));
-        // Floats change form through JSON (1.0 prints 1), so compare only float-free documents.
+        // Floats change form through JSON (1.0 prints 1), and a NEL (U+0085) inside a string
+        // becomes a space as it does through kustomize (go-yaml v2 reads it as a line break):
+        // both are kustomize's behaviour, so compare only documents without them.
         let a = node_to_json(doc);
-        if !a.to_string().contains('.') {
+        let shown = a.to_string();
+        if !shown.contains('.') && !shown.contains('\u{85}') {
             assert_eq!(a, node_to_json(&again[0]), "round trip changed\n{text}");
         }
     }
