@@ -108,9 +108,15 @@ impl<'a> Input<'a> {
     /// clusters' own roots) is assumed to share the cluster with all variants, because Flux
     /// Kustomizations compose them there.
     pub fn scope(&self, place: Place) -> Vec<&'a Resource> {
-        let variants = self.variant_names();
+        self.scope_with(&self.variant_names(), place)
+    }
+
+    /// [`Input::scope`] with the [`Input::variant_names`] computed once by the caller: a check
+    /// that asks for every environment's scope would otherwise recompute them each time, which
+    /// is quadratic in the size of the repository.
+    pub fn scope_with(&self, variants: &BTreeSet<String>, place: Place) -> Vec<&'a Resource> {
         let own = place.and_then(|i| self.envs.get(i));
-        let own_variant = own.and_then(|e| variant_of(&e.root, &variants));
+        let own_variant = own.and_then(|e| variant_of(&e.root, variants));
         let mut out: Vec<&'a Resource> = Vec::new();
         if let Some(e) = own {
             out.extend(e.resources.iter());
@@ -119,7 +125,7 @@ impl<'a> Input<'a> {
             if Some(i) == place {
                 continue;
             }
-            let v = variant_of(&e.root, &variants);
+            let v = variant_of(&e.root, variants);
             if v.is_none() || own_variant.is_none() || v == own_variant {
                 out.extend(e.resources.iter());
             }

@@ -81,6 +81,19 @@ pub struct Made<'a> {
 pub fn made_objects<'a>(scope: &[&'a Resource]) -> Vec<Made<'a>> {
     let mut out = Vec::new();
     for &r in scope {
+        // Only a few kinds make objects; skip the rest without allocating.
+        if !matches!(
+            r.node.str_at(&["kind"]),
+            Some(
+                "FluxInstance"
+                    | "Deployment"
+                    | "ArtifactGenerator"
+                    | "SealedSecret"
+                    | "ExternalSecret"
+            )
+        ) {
+            continue;
+        }
         let gvk = r.gvk();
         let ns = r.namespace().to_string();
         let mut make = |group: &'static str, kind: &str, name: &str| {
@@ -190,6 +203,10 @@ fn bootstrap_objects<'a>(anchor: &'a Resource) -> Vec<Made<'a>> {
 /// Whether `r` is the object `kind`/`name` of `group` in `namespace` (an empty namespace on
 /// either side is unknown and matches).
 fn is_target(r: &Resource, group: &str, kind: &str, name: &str, namespace: &str) -> bool {
+    // Cheap comparisons first: this runs for every reference against its whole scope.
+    if r.node.str_at(&["kind"]) != Some(kind) || r.name() != name {
+        return false;
+    }
     let gvk = r.gvk();
     gvk.group == group
         && gvk.kind == kind
@@ -203,6 +220,7 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     let placeholder = has_bootstrap_placeholder(input);
     let mut out = Vec::new();
     // The scope and what it makes, computed once per place (resources come grouped by place).
+    let variants = input.variant_names();
     let mut current: Option<(Place, Vec<&Resource>, Vec<Made>)> = None;
     for (place, res) in input.all() {
         let refs = refs_of(res);
@@ -210,7 +228,7 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
             continue;
         }
         if current.as_ref().map(|(p, _, _)| *p) != Some(place) {
-            let scope = input.scope(place);
+            let scope = input.scope_with(&variants, place);
             let made = made_objects(&scope);
             current = Some((place, scope, made));
         }

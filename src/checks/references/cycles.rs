@@ -39,13 +39,19 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     if !input.plain.is_empty() {
         places.push(None);
     }
+    let variants = input.variant_names();
     let mut out = Vec::new();
     for place in places {
         let own: Vec<&Resource> = match place {
             Some(i) => input.envs[i].resources.iter().collect(),
             None => input.plain.iter().collect(),
         };
-        out.extend(cycles_in(input, place, &own, &input.scope(place)));
+        out.extend(cycles_in(
+            input,
+            place,
+            &own,
+            &input.scope_with(&variants, place),
+        ));
     }
     out
 }
@@ -60,6 +66,11 @@ fn cycles_in(
     // resource of a key wins (the environment's own come first in the scope).
     let mut nodes: Graph = BTreeMap::new();
     for &r in scope {
+        // Most resources have no dependsOn; skip them before extracting every reference (this
+        // loop runs once per environment over its whole scope).
+        if r.node.get_path(&["spec", "dependsOn"]).is_none() {
+            continue;
+        }
         let deps: Vec<Ref> = refs_of(r).into_iter().filter(|d| d.depends_on).collect();
         let k = key_of(r);
         if deps.is_empty() || nodes.contains_key(&k) {
