@@ -4,34 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use clap::Parser;
 use fluxval::cli::{Cli, Command};
 use fluxval::diagnostic::{Diagnostic, Severity};
-use fluxval::schema::{LocalSource, Registry, RegistryOptions};
-
-fn registry(shared: &Path) -> Registry {
-    let s = shared.join("schemas");
-    let t = "{{ .ResourceKind }}{{ .KindSuffix }}.json";
-    Registry::new(
-        RegistryOptions {
-            locations: vec![
-                format!(
-                    "{}/kubernetes/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/{t}",
-                    s.display()
-                ),
-                format!("{}/flux/{t}", s.display()),
-                format!("{}/flux-legacy/{t}", s.display()),
-            ],
-            kubernetes_version: "1.35.0".into(),
-            strict: true,
-            exact_kubeconform: false,
-        },
-        Arc::new(LocalSource),
-    )
-    .expect("registry")
-}
 
 fn findings(shared: &Path, repo: &str, flags: &[&str]) -> Vec<Diagnostic> {
     let dir = shared.join("corpus").join(repo);
@@ -44,7 +20,7 @@ fn findings(shared: &Path, repo: &str, flags: &[&str]) -> Vec<Diagnostic> {
         unreachable!()
     };
     let config = fluxval::run::pipeline_config(&args).expect("config");
-    fluxval::pipeline::run(&config, &registry(shared))
+    fluxval::pipeline::run(&config, &common::local_registry(shared, true))
         .unwrap_or_else(|e| panic!("{repo}: {e}"))
         .diagnostics
 }

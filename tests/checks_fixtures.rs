@@ -13,36 +13,13 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::Parser;
 use fluxval::cli::{Cli, Command};
 use fluxval::diagnostic::Diagnostic;
-use fluxval::schema::{LocalSource, Registry, RegistryOptions};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks")
-}
-
-fn registry(shared: &Path) -> Registry {
-    let s = shared.join("schemas");
-    let t = "{{ .ResourceKind }}{{ .KindSuffix }}.json";
-    Registry::new(
-        RegistryOptions {
-            locations: vec![
-                format!(
-                    "{}/kubernetes/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/{t}",
-                    s.display()
-                ),
-                format!("{}/flux/{t}", s.display()),
-            ],
-            kubernetes_version: "1.35.0".into(),
-            strict: true,
-            exact_kubeconform: false,
-        },
-        Arc::new(LocalSource),
-    )
-    .expect("registry")
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -134,7 +111,7 @@ pub fn run_fixture(name: &str, shared: &Path) -> (BTreeSet<String>, Vec<Diagnost
         unreachable!()
     };
     let config = fluxval::run::pipeline_config(&args).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let outcome = fluxval::pipeline::run(&config, &registry(shared))
+    let outcome = fluxval::pipeline::run(&config, &common::local_registry(shared, false))
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let got = outcome.diagnostics.iter().map(|d| show(d, &root)).collect();
     (got, outcome.diagnostics)

@@ -6,9 +6,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Arc;
-
-use fluxval::schema::{LocalSource, Registry, RegistryOptions};
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -167,33 +164,12 @@ fn migrate_never_writes_through_a_symbolic_link() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), old);
 }
 
-fn registry(shared: &Path) -> Registry {
-    let s = shared.join("schemas");
-    let t = "{{ .ResourceKind }}{{ .KindSuffix }}.json";
-    Registry::new(
-        RegistryOptions {
-            locations: vec![
-                format!(
-                    "{}/kubernetes/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/{t}",
-                    s.display()
-                ),
-                format!("{}/flux/{t}", s.display()),
-            ],
-            kubernetes_version: "1.35.0".into(),
-            strict: true,
-            exact_kubeconform: false,
-        },
-        Arc::new(LocalSource),
-    )
-    .expect("registry")
-}
-
 fn api_findings(shared: &Path, dir: &Path) -> Vec<String> {
     let config = fluxval::pipeline::Config {
         paths: vec![dir.to_path_buf()],
         ..Default::default()
     };
-    fluxval::pipeline::run(&config, &registry(shared))
+    fluxval::pipeline::run(&config, &common::local_registry(shared, false))
         .unwrap()
         .diagnostics
         .into_iter()

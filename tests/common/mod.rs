@@ -83,3 +83,30 @@ pub fn first_difference(a: &str, b: &str) -> String {
         b.lines().count()
     )
 }
+
+/// A registry of the shared reference schemas, offline: Kubernetes v1.35.0 (strict) and the
+/// current Flux schemas, plus the removed Flux versions when `legacy` is set.
+pub fn local_registry(shared: &Path, legacy: bool) -> fluxval::schema::Registry {
+    let s = shared.join("schemas");
+    let t = "{{ .ResourceKind }}{{ .KindSuffix }}.json";
+    let mut locations = vec![
+        format!(
+            "{}/kubernetes/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/{t}",
+            s.display()
+        ),
+        format!("{}/flux/{t}", s.display()),
+    ];
+    if legacy {
+        locations.push(format!("{}/flux-legacy/{t}", s.display()));
+    }
+    fluxval::schema::Registry::new(
+        fluxval::schema::RegistryOptions {
+            locations,
+            kubernetes_version: "1.35.0".into(),
+            strict: true,
+            exact_kubeconform: false,
+        },
+        std::sync::Arc::new(fluxval::schema::LocalSource),
+    )
+    .expect("registry of the shared schemas")
+}
