@@ -14,17 +14,19 @@ pub mod markers;
 pub mod re2;
 pub mod references;
 pub mod scalar;
+pub mod scope;
 pub mod semver;
 pub mod sources;
 pub mod tenancy;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
 use crate::repo::Repo;
 use crate::resource::Resource;
 use crate::yaml::{Node, Span};
+
+pub use scope::{Class, Scopes};
 
 /// How the checks run.
 #[derive(Clone, Debug, Default)]
@@ -99,79 +101,6 @@ impl<'a> Input<'a> {
             .unwrap_or_default()
     }
 
-    /// The resources a resource at `place` can refer to: its own environment first, then the
-    /// environments deployed beside it, then plain manifests.
-    ///
-    /// Overlays that are parallel variants of each other (`…/staging` and `…/production`, found
-    /// as sibling top-level roots) go to different clusters, so a staging object never satisfies
-    /// a production reference. Every other environment (`update/`, `infrastructure/configs`, the
-    /// clusters' own roots) is assumed to share the cluster with all variants, because Flux
-    /// Kustomizations compose them there.
-    pub fn scope(&self, place: Place) -> Vec<&'a Resource> {
-        self.scope_with(&self.variant_names(), place)
-    }
-
-    /// [`Input::scope`] with the [`Input::variant_names`] computed once by the caller: a check
-    /// that asks for every environment's scope would otherwise recompute them each time, which
-    /// is quadratic in the size of the repository.
-    pub fn scope_with(&self, variants: &BTreeSet<String>, place: Place) -> Vec<&'a Resource> {
-        let own = place.and_then(|i| self.envs.get(i));
-        let own_variant = own.and_then(|e| variant_of(&e.root, variants));
-        let mut out: Vec<&'a Resource> = Vec::new();
-        if let Some(e) = own {
-            out.extend(e.resources.iter());
-        }
-        for (i, e) in self.envs.iter().enumerate() {
-            if Some(i) == place {
-                continue;
-            }
-            let v = variant_of(&e.root, variants);
-            if v.is_none() || own_variant.is_none() || v == own_variant {
-                out.extend(e.resources.iter());
-            }
-        }
-        out.extend(self.plain.iter());
-        out
-    }
-
-    /// Names of variant overlays: last path components of sibling top-level roots (`staging`,
-    /// `production`) whose builds share an object (same kind, namespace and name).
-    ///
-    /// One cluster cannot hold the same object twice, so siblings that build it are
-    /// alternatives; siblings that build different objects (`tenants/infra/components` and
-    /// `tenants/infra/update`) are deployed together and see each other.
-    pub fn variant_names(&self) -> BTreeSet<String> {
-        let mut by_parent: std::collections::BTreeMap<&Path, Vec<&Env>> = Default::default();
-        for e in self.envs {
-            if let Some(parent) = Path::new(&e.root).parent() {
-                by_parent.entry(parent).or_default().push(e);
-            }
-        }
-        let mut out = BTreeSet::new();
-        for group in by_parent.into_values() {
-            let ids: Vec<BTreeSet<(String, &str, &str)>> = group
-                .iter()
-                .map(|e| {
-                    e.resources
-                        .iter()
-                        .map(|r| (r.gvk().kind, r.namespace(), r.name()))
-                        .collect()
-                })
-                .collect();
-            for (i, e) in group.iter().enumerate() {
-                let shares = ids
-                    .iter()
-                    .enumerate()
-                    .any(|(j, other)| j != i && !other.is_disjoint(&ids[i]));
-                let name = Path::new(&e.root).file_name().and_then(|n| n.to_str());
-                if let (true, Some(name)) = (shares, name) {
-                    out.insert(name.to_string());
-                }
-            }
-        }
-        out
-    }
-
     /// Namespaces this repository produces: every namespace a resource is in, and every
     /// Namespace object's name.
     pub fn produced_namespaces(&self) -> BTreeSet<&'a str> {
@@ -189,13 +118,6 @@ impl<'a> Input<'a> {
         }
         out
     }
-}
-
-fn variant_of<'s>(root: &'s str, variants: &BTreeSet<String>) -> Option<&'s str> {
-    Path::new(root)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .filter(|n| variants.contains(*n))
 }
 
 /// The place of the node at `path` inside `res`. When the path ends early, the key of the
@@ -278,9 +200,18 @@ mod tests {
             plain: &[],
             options: &opts,
         };
-        let names: Vec<&str> = input.scope(Some(0)).iter().map(|r| r.name()).collect();
+        let scopes = Scopes::new(&input);
+        let names: Vec<&str> = scopes
+            .resources(&input, Some(0))
+            .iter()
+            .map(|r| r.name())
+            .collect();
         assert_eq!(names, vec!["web", "s", "u"]);
-        let names: Vec<&str> = input.scope(Some(2)).iter().map(|r| r.name()).collect();
+        let names: Vec<&str> = scopes
+            .resources(&input, Some(2))
+            .iter()
+            .map(|r| r.name())
+            .collect();
         assert_eq!(names, vec!["u", "web", "s", "web", "p"]);
     }
 
@@ -297,8 +228,12 @@ mod tests {
             plain: &[],
             options: &opts,
         };
-        assert!(input.variant_names().is_empty());
-        let names: Vec<&str> = input.scope(Some(1)).iter().map(|r| r.name()).collect();
+        assert!(scope::variant_names(&envs).is_empty());
+        let names: Vec<&str> = Scopes::new(&input)
+            .resources(&input, Some(1))
+            .iter()
+            .map(|r| r.name())
+            .collect();
         assert_eq!(names, vec!["automation", "source"]);
     }
 

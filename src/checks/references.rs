@@ -23,9 +23,9 @@
 mod cycles;
 mod extract;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::checks::{Input, Place, span_at};
+use crate::checks::{Class, Input, Place, Scopes, span_at};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resource::Resource;
 use crate::rules::Rule;
@@ -78,9 +78,9 @@ pub struct Made<'a> {
 /// Objects that resources in `scope` make without writing them out: the sync source and
 /// Kustomization of a `FluxInstance` or a bootstrapped installation, an `ArtifactGenerator`'s
 /// `ExternalArtifact`s, the Secrets of `SealedSecret`s and `ExternalSecret`s.
-pub fn made_objects<'a>(scope: &[&'a Resource]) -> Vec<Made<'a>> {
+pub fn made_objects<'a>(scope: impl IntoIterator<Item = &'a Resource>) -> Vec<Made<'a>> {
     let mut out = Vec::new();
-    for &r in scope {
+    for r in scope {
         // Only a few kinds make objects; skip the rest without allocating.
         if !matches!(
             r.node.str_at(&["kind"]),
@@ -182,22 +182,83 @@ fn has_bootstrap_placeholder(input: &Input) -> bool {
     })
 }
 
-/// The sync objects a placeholder `gotk-sync.yaml` stands for.
-fn bootstrap_objects<'a>(anchor: &'a Resource) -> Vec<Made<'a>> {
-    ["GitRepository", "OCIRepository", "Bucket", "Kustomization"]
-        .into_iter()
-        .map(|kind| Made {
-            group: if kind == "Kustomization" {
-                extract::KUSTOMIZE
-            } else {
-                extract::SOURCE
-            },
-            kind: kind.to_string(),
-            namespace: BOOTSTRAP.to_string(),
-            name: BOOTSTRAP.to_string(),
-            by: anchor,
-        })
-        .collect()
+/// Whether `rf` names one of the sync objects a placeholder `gotk-sync.yaml` stands for.
+fn is_bootstrap_object(rf: &Ref) -> bool {
+    let kind_ok = match rf.group {
+        extract::KUSTOMIZE => rf.kind == "Kustomization",
+        extract::SOURCE => matches!(
+            rf.kind.as_str(),
+            "GitRepository" | "OCIRepository" | "Bucket"
+        ),
+        _ => false,
+    };
+    kind_ok && rf.name == BOOTSTRAP && (rf.namespace.is_empty() || rf.namespace == BOOTSTRAP)
+}
+
+/// What the resources of one scope make, by group, kind and name, with the namespaces.
+type MadeIndex = HashMap<(&'static str, String, String), Vec<String>>;
+
+fn made_index<'a>(class: &Class<'a>) -> MadeIndex {
+    let mut out: MadeIndex = HashMap::new();
+    for m in made_objects(class.members().map(|(_, r)| r)) {
+        out.entry((m.group, m.kind, m.name))
+            .or_default()
+            .push(m.namespace);
+    }
+    out
+}
+
+/// Generated ConfigMaps and Secrets of one scope by kind and the name their generator gave.
+type GeneratedIndex<'a> = HashMap<(String, String), Vec<(Place, &'a Resource)>>;
+
+fn generated_index<'a>(class: &Class<'a>) -> GeneratedIndex<'a> {
+    let mut out: GeneratedIndex = HashMap::new();
+    for (place, r) in class.members().filter(|(_, r)| r.generated.is_some()) {
+        out.entry((r.gvk().kind, r.original_id().name))
+            .or_default()
+            .push((place, r));
+    }
+    out
+}
+
+/// Indexes of each scope, computed the first time a reference needs them.
+struct Lookup<'s, 'a> {
+    scopes: &'s Scopes<'a>,
+    made: Vec<Option<MadeIndex>>,
+    generated: Vec<Option<GeneratedIndex<'a>>>,
+    placeholder: bool,
+}
+
+impl<'a> Lookup<'_, 'a> {
+    fn is_made(&mut self, place: Place, rf: &Ref) -> bool {
+        if self.placeholder && is_bootstrap_object(rf) {
+            return true;
+        }
+        let k = self.scopes.class_of(place);
+        let class = &self.scopes.classes()[k];
+        let made = self.made[k].get_or_insert_with(|| made_index(class));
+        made.get(&(rf.group, rf.kind.clone(), rf.name.clone()))
+            .is_some_and(|nss| {
+                nss.iter()
+                    .any(|ns| rf.namespace.is_empty() || ns.is_empty() || *ns == rf.namespace)
+            })
+    }
+
+    /// A generated object of `rf`'s kind whose generator name is `rf.name` but whose name got
+    /// a hash suffix, as `place` sees it.
+    fn generated_as(&mut self, place: Place, rf: &Ref) -> Option<&'a Resource> {
+        let k = self.scopes.class_of(place);
+        let class = &self.scopes.classes()[k];
+        let generated = self.generated[k].get_or_insert_with(|| generated_index(class));
+        let found = generated.get(&(rf.kind.clone(), rf.name.clone()))?;
+        let pick = |own: bool| {
+            found
+                .iter()
+                .find(|(p, r)| (*p == place) == own && r.name() != rf.name)
+                .map(|(_, r)| *r)
+        };
+        pick(true).or_else(|| pick(false))
+    }
 }
 
 /// Whether `r` is the object `kind`/`name` of `group` in `namespace` (an empty namespace on
@@ -217,45 +278,32 @@ fn is_target(r: &Resource, group: &str, kind: &str, name: &str, namespace: &str)
 /// Runs the reference checks over every resource.
 pub fn check(input: &Input) -> Vec<Diagnostic> {
     let produced = input.produced_namespaces();
-    let placeholder = has_bootstrap_placeholder(input);
+    let scopes = Scopes::new(input);
+    let classes = scopes.classes().len();
+    let mut lookup = Lookup {
+        scopes: &scopes,
+        made: (0..classes).map(|_| None).collect(),
+        generated: (0..classes).map(|_| None).collect(),
+        placeholder: has_bootstrap_placeholder(input),
+    };
     let mut out = Vec::new();
-    // The scope and what it makes, computed once per place (resources come grouped by place).
-    let variants = input.variant_names();
-    let mut current: Option<(Place, Vec<&Resource>, Vec<Made>)> = None;
     for (place, res) in input.all() {
-        let refs = refs_of(res);
-        if refs.is_empty() {
-            continue;
-        }
-        if current.as_ref().map(|(p, _, _)| *p) != Some(place) {
-            let scope = input.scope_with(&variants, place);
-            let made = made_objects(&scope);
-            current = Some((place, scope, made));
-        }
-        let Some((_, scope, made)) = current.as_ref() else {
-            continue;
-        };
-        let mut made = made.clone();
-        if placeholder {
-            made.extend(bootstrap_objects(res));
-        }
-        for rf in &refs {
-            if let Some(d) = check_ref(input, place, res, rf, scope, &made, &produced) {
+        for rf in &refs_of(res) {
+            if let Some(d) = check_ref(input, &mut lookup, place, res, rf, &produced) {
                 out.push(d);
             }
         }
     }
-    out.extend(cycles::check(input));
+    out.extend(cycles::check(input, &scopes));
     out
 }
 
 fn check_ref(
     input: &Input,
+    lookup: &mut Lookup,
     place: Place,
     res: &Resource,
     rf: &Ref,
-    scope: &[&Resource],
-    made: &[Made],
     produced: &BTreeSet<&str>,
 ) -> Option<Diagnostic> {
     if rf.name.contains("${") || rf.namespace.contains("${") || rf.name.is_empty() {
@@ -270,21 +318,18 @@ fn check_ref(
         d.roots = input.roots_of(place);
         d
     };
-    let found: Vec<&Resource> = scope
-        .iter()
-        .copied()
+    let found: Vec<&Resource> = lookup
+        .scopes
+        .of(place)
+        .named_in(&rf.kind, &rf.name, &rf.namespace, place)
+        .into_iter()
+        .map(|(_, t)| t)
         .filter(|t| is_target(t, rf.group, &rf.kind, &rf.name, &rf.namespace))
         .collect();
     if let Some(first) = found.first() {
         return check_values_key(res, rf, &found, first).map(finish);
     }
-    let is_made = made.iter().any(|m| {
-        m.group == rf.group
-            && m.kind == rf.kind
-            && m.name == rf.name
-            && (rf.namespace.is_empty() || m.namespace.is_empty() || m.namespace == rf.namespace)
-    });
-    if is_made || rf.optional {
+    if rf.optional || lookup.is_made(place, rf) {
         return None;
     }
     if rf.namespace.is_empty() || !produced.contains(rf.namespace.as_str()) {
@@ -301,9 +346,10 @@ fn check_ref(
     }
     if rf.group.is_empty() {
         // A ConfigMap or Secret of the same name elsewhere is most likely copied by a policy.
-        if let Some(other) = scope
+        let named = lookup.scopes.of(place).named(&rf.kind, &rf.name, place);
+        if let Some((_, other)) = named
             .iter()
-            .find(|t| is_target(t, rf.group, &rf.kind, &rf.name, ""))
+            .find(|(_, t)| is_target(t, rf.group, &rf.kind, &rf.name, ""))
         {
             return Some(finish(
                 Diagnostic::note(
@@ -326,12 +372,7 @@ fn check_ref(
     );
     // A generated ConfigMap or Secret got a hash suffix that kustomize did not write into this
     // field, because no nameReference configuration covers it.
-    if let Some(g) = scope.iter().find(|t| {
-        t.generated.is_some()
-            && t.gvk().kind == rf.kind
-            && t.name() != rf.name
-            && t.original_id().name == rf.name
-    }) {
+    if let Some(g) = lookup.generated_as(place, rf) {
         d = d.with_label(
             g.origin.clone(),
             format!(
@@ -341,18 +382,19 @@ fn check_ref(
         );
     }
     // The object may exist in a parallel variant only: say where, it explains the finding.
-    for (i, e) in input.envs.iter().enumerate() {
-        if Some(i) == place {
-            continue;
-        }
-        if let Some(t) = e
-            .resources
-            .iter()
-            .find(|t| is_target(t, rf.group, &rf.kind, &rf.name, &rf.namespace))
-        {
-            d = d.with_label(t.origin.clone(), format!("defined only in {}", e.root));
-            break;
-        }
+    let elsewhere = lookup
+        .scopes
+        .everything()
+        .named_in(&rf.kind, &rf.name, &rf.namespace, place)
+        .into_iter()
+        .find(|(p, t)| {
+            p.is_some() && *p != place && is_target(t, rf.group, &rf.kind, &rf.name, &rf.namespace)
+        });
+    if let Some((Some(i), t)) = elsewhere {
+        d = d.with_label(
+            t.origin.clone(),
+            format!("defined only in {}", input.envs[i].root),
+        );
     }
     Some(finish(d))
 }

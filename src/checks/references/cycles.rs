@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::extract::{Ref, refs_of};
-use crate::checks::{Input, Place, span_at};
+use crate::checks::{Input, Place, Scopes, span_at};
 use crate::diagnostic::Diagnostic;
 use crate::resource::Resource;
 
@@ -34,40 +34,36 @@ fn show(k: &Key) -> String {
 }
 
 /// The cycles of every environment (and of the plain manifests).
-pub fn check(input: &Input) -> Vec<Diagnostic> {
+///
+/// Places that share a scope share one graph, built once; a place's own resources take
+/// precedence over the scope's for their keys, and only cycles through its own nodes are its
+/// to report, so the work per place is its own size, not the repository's.
+pub fn check(input: &Input, scopes: &Scopes) -> Vec<Diagnostic> {
     let mut places: Vec<Place> = (0..input.envs.len()).map(Some).collect();
     if !input.plain.is_empty() {
         places.push(None);
     }
-    let variants = input.variant_names();
+    let mut graphs: Vec<Option<Graph>> = scopes.classes().iter().map(|_| None).collect();
     let mut out = Vec::new();
     for place in places {
-        let own: Vec<&Resource> = match place {
-            Some(i) => input.envs[i].resources.iter().collect(),
-            None => input.plain.iter().collect(),
+        let own: &[Resource] = match place {
+            Some(i) => &input.envs[i].resources,
+            None => input.plain,
         };
-        out.extend(cycles_in(
-            input,
-            place,
-            &own,
-            &input.scope_with(&variants, place),
-        ));
+        let k = scopes.class_of(place);
+        let shared = graphs[k].get_or_insert_with(|| graph_of(scopes.classes()[k].members()));
+        let own_graph = graph_of(own.iter().map(|r| (place, r)));
+        let own_keys: BTreeSet<Key> = own.iter().map(key_of).collect();
+        out.extend(cycles_in(input, place, &own_keys, &own_graph, shared));
     }
     out
 }
 
-fn cycles_in(
-    input: &Input,
-    place: Place,
-    own: &[&Resource],
-    scope: &[&Resource],
-) -> Vec<Diagnostic> {
-    // Edges from each node, with the referrer and the reference that makes them; the first
-    // resource of a key wins (the environment's own come first in the scope).
+/// The dependsOn graph of `resources`: the first resource of a key wins.
+fn graph_of<'a>(resources: impl Iterator<Item = (Place, &'a Resource)>) -> Graph<'a> {
     let mut nodes: Graph = BTreeMap::new();
-    for &r in scope {
-        // Most resources have no dependsOn; skip them before extracting every reference (this
-        // loop runs once per environment over its whole scope).
+    for (_, r) in resources {
+        // Most resources have no dependsOn; skip them before extracting every reference.
         if r.node.get_path(&["spec", "dependsOn"]).is_none() {
             continue;
         }
@@ -83,26 +79,48 @@ fn cycles_in(
             .collect();
         nodes.insert(k, (r, edges));
     }
-    let own_keys: BTreeSet<Key> = own.iter().map(|r| key_of(r)).collect();
+    nodes
+}
+
+/// A graph seen from one place: its own nodes over the scope's.
+struct View<'g, 'a> {
+    own: &'g Graph<'a>,
+    shared: &'g Graph<'a>,
+}
+
+impl<'g, 'a> View<'g, 'a> {
+    fn get(&self, k: &Key) -> Option<&'g (&'a Resource, Vec<(Key, Ref)>)> {
+        self.own.get(k).or_else(|| self.shared.get(k))
+    }
+}
+
+fn cycles_in(
+    input: &Input,
+    place: Place,
+    own_keys: &BTreeSet<Key>,
+    own: &Graph,
+    shared: &Graph,
+) -> Vec<Diagnostic> {
+    let view = View { own, shared };
     let mut reported: BTreeSet<Key> = BTreeSet::new();
     let mut out = Vec::new();
-    for (start, (res, edges)) in &nodes {
+    // A cycle is reported once, at its least member, by the place that owns that member.
+    for start in own_keys {
+        let Some((res, edges)) = view.get(start) else {
+            continue;
+        };
         if reported.contains(start) {
             continue;
         }
         // The shortest way back to `start` through its own edges, in the order written.
         for (next, rf) in edges {
-            let Some(path) = path_back(&nodes, next, start) else {
+            let Some(path) = path_back(&view, next, start) else {
                 continue;
             };
-            // Report each cycle once: at its least member, when that is this environment's.
             if path.iter().any(|k| k < start) {
                 continue;
             }
             reported.extend(path.iter().cloned());
-            if !own_keys.contains(start) {
-                break;
-            }
             let mut names: Vec<String> = vec![show(start)];
             names.extend(path.iter().map(show));
             let p: Vec<&str> = rf.path.iter().map(String::as_str).collect();
@@ -113,7 +131,7 @@ fn cycles_in(
             )
             .with_resource(res.id());
             for k in path.iter().filter(|k| *k != start) {
-                if let Some((r, _)) = nodes.get(k) {
+                if let Some((r, _)) = view.get(k) {
                     d = d.with_label(
                         r.origin.clone(),
                         format!("{} is part of the cycle", show(k)),
@@ -129,7 +147,7 @@ fn cycles_in(
 }
 
 /// The keys from `from` to `to` along dependsOn edges (both included), breadth first.
-fn path_back(nodes: &Graph, from: &Key, to: &Key) -> Option<Vec<Key>> {
+fn path_back(nodes: &View, from: &Key, to: &Key) -> Option<Vec<Key>> {
     let mut prev: BTreeMap<Key, Key> = BTreeMap::new();
     let mut queue = VecDeque::from([from.clone()]);
     let mut seen = BTreeSet::from([from.clone()]);
@@ -194,7 +212,7 @@ mod tests {
             plain: &[],
             options: &opts,
         };
-        check(&input)
+        check(&input, &crate::checks::Scopes::new(&input))
             .into_iter()
             .map(|d| {
                 let who = d.resource.map(|r| r.name).unwrap_or_default();
