@@ -82,7 +82,7 @@ pub struct BuildCache {
 
 struct CachedBase {
     resources: Vec<Resource>,
-    config: TransformerConfig,
+    config: Arc<TransformerConfig>,
     vars: Vec<super::vars::Var>,
     warnings: Vec<String>,
     unmatched_patches: Vec<Span>,
@@ -137,7 +137,9 @@ enum Expect {
 /// Resources and transformer configuration gathered so far.
 pub(crate) struct Accumulator {
     pub(crate) resources: Vec<Resource>,
-    pub(crate) config: TransformerConfig,
+    /// Shared with the bases and the defaults until a kustomization changes it: the table is
+    /// large, and copying it per kustomization was a seventh of a build's time.
+    pub(crate) config: Arc<TransformerConfig>,
     /// `vars:` of this kustomization and everything it includes.
     pub(crate) vars: Vec<super::vars::Var>,
     /// Targeted patches (here and in what was included) that selected nothing.
@@ -312,7 +314,7 @@ impl Builder<'_> {
         }
         let mut acc = Accumulator {
             resources: Vec::new(),
-            config: TransformerConfig::default(),
+            config: Arc::default(),
             vars: Vec::new(),
             unmatched_patches: Vec::new(),
         };
@@ -334,10 +336,10 @@ impl Builder<'_> {
                 let base = self.base(&loc, &span);
                 self.origin_path = outer;
                 let base = base?;
-                if acc.config == TransformerConfig::default() {
+                if *acc.config == TransformerConfig::default() {
                     acc.config = base.config.clone();
-                } else if acc.config != base.config {
-                    acc.config.merge(base.config.clone(), &span)?;
+                } else if !Arc::ptr_eq(&acc.config, &base.config) && acc.config != base.config {
+                    Arc::make_mut(&mut acc.config).merge((*base.config).clone(), &span)?;
                 }
                 self.warnings.extend(base.warnings.iter().cloned());
                 acc.append(base.resources.clone(), &span)?;
@@ -380,15 +382,16 @@ impl Builder<'_> {
         }
         let empty = TransformerConfig::default();
         let standard = super::defaults::merged_defaults();
-        if custom == empty && acc.config == empty {
-            acc.config = standard.clone();
-        } else if custom == empty && acc.config == *standard {
+        if custom == empty && *acc.config == empty {
+            acc.config = standard;
+        } else if custom == empty && (Arc::ptr_eq(&acc.config, &standard) || acc.config == standard)
+        {
             // Merging the defaults into themselves changes nothing; every overlay of a base
             // would otherwise pay for it again (quadratic in the number of field specs).
         } else {
             let mut own = super::defaults::defaults();
             own.merge(custom, &kust.field_span("configurations"))?;
-            acc.config.merge(own, &kust.field_span("configurations"))?;
+            Arc::make_mut(&mut acc.config).merge(own, &kust.field_span("configurations"))?;
         }
         if let Some(n) = kust.field("openapi") {
             super::crds::openapi_is_builtin(n, &kust.span_of(n))?;
@@ -406,7 +409,9 @@ impl Builder<'_> {
                 }
             }
         }
-        acc.config.merge(crd_config, &kust.field_span("crds"))?;
+        if crd_config != TransformerConfig::default() {
+            Arc::make_mut(&mut acc.config).merge(crd_config, &kust.field_span("crds"))?;
+        }
         // 3. generators, then builtin generator plugins.
         generators::run(self.loader, dir, kust, acc)?;
         let configured_in = buildmeta::join(&self.origin_path, kust_file_name(kust));

@@ -319,20 +319,27 @@ fn default_name_references() -> Vec<NameBackRef> {
 /// The defaults as a kustomization without `configurations:` leaves them: merged (duplicates
 /// dropped, sorted) into an empty configuration. Computed once: every kustomization of every
 /// build starts from it.
-pub fn merged_defaults() -> &'static TransformerConfig {
-    static MERGED: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
-    MERGED.get_or_init(|| {
-        let span = crate::yaml::Span::file("<defaults>".into());
-        let mut own = defaults();
-        let mut out = TransformerConfig::default();
-        // The built-in table has no conflicting specs, so neither merge can fail; if it ever
-        // did, the unmerged table is the safer answer than a panic.
-        if own.merge(TransformerConfig::default(), &span).is_ok() && out.merge(own, &span).is_ok() {
-            out
-        } else {
-            defaults()
-        }
-    })
+/// Shared: an [`Arc`](std::sync::Arc) clone costs nothing, and most kustomizations keep the
+/// defaults unchanged.
+pub fn merged_defaults() -> std::sync::Arc<TransformerConfig> {
+    static MERGED: std::sync::OnceLock<std::sync::Arc<TransformerConfig>> =
+        std::sync::OnceLock::new();
+    MERGED
+        .get_or_init(|| {
+            let span = crate::yaml::Span::file("<defaults>".into());
+            let mut own = defaults();
+            let mut out = TransformerConfig::default();
+            // The built-in table has no conflicting specs, so neither merge can fail; if it ever
+            // did, the unmerged table is the safer answer than a panic.
+            if own.merge(TransformerConfig::default(), &span).is_ok()
+                && out.merge(own, &span).is_ok()
+            {
+                std::sync::Arc::new(out)
+            } else {
+                std::sync::Arc::new(defaults())
+            }
+        })
+        .clone()
 }
 
 /// The configuration kustomize v5.5.0 starts every build with.

@@ -47,10 +47,12 @@ impl Layout {
 }
 
 fn child_dirs<'a>(walked: &'a Walked, dir: &'a Path) -> impl Iterator<Item = &'a PathBuf> {
+    // Paths sort component-wise, so `dir`'s descendants follow it in one run.
     walked
         .dirs
-        .iter()
-        .filter(move |d| d.parent() == Some(dir) && d.as_path() != dir)
+        .range::<Path, _>((std::ops::Bound::Excluded(dir), std::ops::Bound::Unbounded))
+        .take_while(move |d| d.starts_with(dir))
+        .filter(move |d| d.parent() == Some(dir))
 }
 
 fn entry(root: &Path, walked: &Walked, g: &Graph, dir: &Path) -> Option<D1Namespace> {

@@ -289,10 +289,14 @@ pub fn discover(root: &Path, start: &Path) -> Result<Repo> {
     notes.sort();
     notes.dedup();
     let layout = layout::detect(root, &walked, &g);
+    let mut kustomize_roots: Vec<KustomizeRoot> =
+        selected.into_iter().map(|i| g.public(root, i)).collect();
+    // Sorted, so that `root_at` can search instead of scanning.
+    kustomize_roots.sort_by(|a, b| a.dir.cmp(&b.dir));
     Ok(Repo {
         root: root.to_path_buf(),
         start: start.to_path_buf(),
-        kustomize_roots: selected.into_iter().map(|i| g.public(root, i)).collect(),
+        kustomize_roots,
         plain_yaml,
         non_resource_yaml,
         layout,
@@ -303,7 +307,11 @@ pub fn discover(root: &Path, start: &Path) -> Result<Repo> {
 impl Repo {
     /// The kustomize root whose directory is `dir`.
     pub fn root_at(&self, dir: &Path) -> Option<&KustomizeRoot> {
-        self.kustomize_roots.iter().find(|r| r.dir == dir)
+        // `discover` sorts the roots by directory (see the field's doc).
+        self.kustomize_roots
+            .binary_search_by(|r| r.dir.as_path().cmp(dir))
+            .ok()
+            .map(|i| &self.kustomize_roots[i])
     }
 
     /// The roots to build: those no other root includes.
