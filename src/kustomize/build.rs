@@ -4,14 +4,14 @@
 //! generators, components, then the built-in transformers in kustomize's fixed order. At the top
 //! level only: hash suffixes, name-reference fix-up, dropping local-config objects, sorting.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::resource::Resource;
+use crate::resource::{Gvk, Resource};
 use crate::yaml::{self, Limits, Profile, Span};
 
 use super::buildmeta::{self, BuildMeta};
@@ -149,9 +149,27 @@ pub(crate) struct Accumulator {
 impl Accumulator {
     /// Appends resources, refusing an id that is already present (kustomize's rule).
     pub(crate) fn append(&mut self, new: Vec<Resource>, span: &Span) -> Result<()> {
+        let mut seen = self.ids();
+        self.append_to(new, span, &mut seen)
+    }
+
+    /// The [`IdKey`]s of the resources gathered so far, for a run of [`Accumulator::append_to`].
+    pub(crate) fn ids(&self) -> HashSet<IdKey> {
+        self.resources.iter().map(|r| id_key(r.id())).collect()
+    }
+
+    /// [`Accumulator::append`] with the ids already gathered, kept up to date: a kustomization
+    /// listing thousands of files would otherwise compare every resource with every other.
+    /// `seen` must be [`Accumulator::ids`] of the resources as they are (nothing renamed since).
+    pub(crate) fn append_to(
+        &mut self,
+        new: Vec<Resource>,
+        span: &Span,
+        seen: &mut HashSet<IdKey>,
+    ) -> Result<()> {
         for r in new {
             let id = r.id();
-            if self.resources.iter().any(|o| same_id(&o.id(), &id)) {
+            if !seen.insert(id_key(id.clone())) {
                 return Err(Error::new(
                     span.clone(),
                     format!("may not add resource with an already registered id: {id}"),
@@ -161,6 +179,20 @@ impl Accumulator {
         }
         Ok(())
     }
+}
+
+/// What [`same_id`] compares, as a hashable key: two ids are the same exactly when their keys
+/// are equal.
+pub(crate) type IdKey = (Gvk, String, String);
+
+/// The [`IdKey`] of `id`.
+pub(crate) fn id_key(id: crate::resource::ResId) -> IdKey {
+    let ns = if id.namespace.is_empty() {
+        "default".to_string()
+    } else {
+        id.namespace
+    };
+    (id.gvk, id.name, ns)
 }
 
 /// kustomize's id equality: an empty namespace equals "default".
@@ -328,6 +360,8 @@ impl Builder<'_> {
         // 1. resources, then the deprecated bases, in order.
         let mut entries = kust.string_list("resources")?;
         entries.extend(kust.string_list("bases")?);
+        // Nothing renames resources until the entries are all read.
+        let mut seen = acc.ids();
         for (entry, span) in entries {
             let loc = self.loader.resolve(dir, dir, entry, &span)?;
             if loc.path.is_dir() {
@@ -342,7 +376,7 @@ impl Builder<'_> {
                     Arc::make_mut(&mut acc.config).merge((*base.config).clone(), &span)?;
                 }
                 self.warnings.extend(base.warnings.iter().cloned());
-                acc.append(base.resources.clone(), &span)?;
+                acc.append_to(base.resources.clone(), &span, &mut seen)?;
                 acc.unmatched_patches
                     .extend(base.unmatched_patches.iter().cloned());
                 for v in &base.vars {
@@ -363,7 +397,7 @@ impl Builder<'_> {
                         buildmeta::set_origin(r, origin.clone());
                     }
                 }
-                acc.append(res, &span)?;
+                acc.append_to(res, &span, &mut seen)?;
             }
         }
         // 2. transformer configurations: the defaults with this kustomization's files, merged
@@ -579,5 +613,42 @@ impl Builder<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_resource_with_a_registered_id_is_refused_at_its_entry() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cm = |ns: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n{ns}");
+        std::fs::write(dir.path().join("a.yaml"), cm("")).unwrap();
+        // An empty namespace is `default`, so this is the same object.
+        std::fs::write(dir.path().join("b.yaml"), cm("  namespace: default\n")).unwrap();
+        std::fs::write(dir.path().join("c.yaml"), cm("  namespace: other\n")).unwrap();
+        let kust = |files: &str| {
+            std::fs::write(
+                dir.path().join("kustomization.yaml"),
+                format!("resources:\n{files}"),
+            )
+            .unwrap()
+        };
+        kust("- a.yaml\n- c.yaml\n");
+        let built = build(dir.path(), dir.path(), &BuildOptions::default()).expect("builds");
+        assert_eq!(built.resources.len(), 2);
+        kust("- a.yaml\n- c.yaml\n- b.yaml\n");
+        let Err(err) = build(dir.path(), dir.path(), &BuildOptions::default()) else {
+            panic!("b.yaml repeats a.yaml, the build must fail");
+        };
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "may not add resource with an already registered id: ConfigMap.v1.[noGrp]/a.default"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(":4:"), "located at the third entry: {text}");
     }
 }

@@ -81,11 +81,17 @@ pub fn effective_namespace(gvk: &Gvk, namespace: &str) -> String {
     }
 }
 
-/// Whether two ids are the same resource, comparing namespaces effectively.
-pub fn same_id(a: &ResId, b: &ResId) -> bool {
-    a.gvk == b.gvk
-        && a.name == b.name
-        && effective_namespace(&a.gvk, &a.namespace) == effective_namespace(&b.gvk, &b.namespace)
+/// Two ids are the same resource exactly when their keys are equal: group/version/kind, name
+/// and effective namespace.
+pub type IdKey = (Gvk, String, String);
+
+/// The [`IdKey`] of `id`.
+pub fn id_key(id: &ResId) -> IdKey {
+    (
+        id.gvk.clone(),
+        id.name.clone(),
+        effective_namespace(&id.gvk, &id.namespace),
+    )
 }
 
 #[cfg(test)]

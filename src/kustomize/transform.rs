@@ -1,13 +1,15 @@
 //! The field-spec driven built-in transformers: namespace, name prefix and suffix, labels and
 //! annotations, as kustomize v5.5.0 applies them.
 
+use std::collections::HashMap;
+
 use crate::error::{Error, Result};
 use crate::resource::{Gvk, Resource};
 use crate::yaml::{Entry, Node, Span, Value};
 
 use super::config::{TransformerConfig, merge_spec, merge_specs};
 use super::fieldspec::{FieldSpec, Leaf, scalar_text, walk_field};
-use super::scope::{is_cluster_scoped, same_id};
+use super::scope::{IdKey, id_key, is_cluster_scoped};
 
 /// How the namespace transformer treats `subjects` of RoleBindings and ClusterRoleBindings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -122,17 +124,28 @@ pub fn set_namespace_with(
     if ns.is_empty() {
         return Ok(());
     }
-    for i in 0..res.len() {
-        if is_nil_or_empty(&res[i].node) {
+    // How many resources hold each id right now (by effective namespace), kept up to
+    // date as each one moves, instead of comparing each with all the others.
+    let mut held: HashMap<IdKey, usize> = HashMap::new();
+    for r in res.iter() {
+        *held.entry(id_key(&r.id())).or_default() += 1;
+    }
+    for r in res.iter_mut() {
+        if is_nil_or_empty(&r.node) {
             continue;
         }
-        res[i].remember_id();
-        namespace_one(&mut res[i], ns, specs, &opts)?;
-        let id = res[i].id();
-        let same = res.iter().filter(|o| same_id(&o.id(), &id)).count();
-        if same != 1 {
+        let before = id_key(&r.id());
+        r.remember_id();
+        namespace_one(r, ns, specs, &opts)?;
+        let id = r.id();
+        if let Some(n) = held.get_mut(&before) {
+            *n -= 1;
+        }
+        let same = held.entry(id_key(&id)).or_default();
+        *same += 1;
+        if *same != 1 {
             return Err(Error::new(
-                res_span(&res[i]),
+                res_span(r),
                 format!("namespace transformation produces ID conflict: {id}"),
             ));
         }
@@ -453,6 +466,25 @@ mod tests {
         assert_eq!(res[1].namespace(), "");
         assert_eq!(res[2].name(), "prod");
         assert_eq!(res[2].namespace(), "");
+    }
+
+    #[test]
+    fn namespace_refuses_to_merge_two_objects_into_one_id() {
+        let two = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: y\n";
+        let err = set_namespace(&mut resources(two), "prod", &defaults())
+            .expect_err("both become prod/a");
+        assert!(
+            err.to_string().contains(
+                "namespace transformation produces ID conflict: ConfigMap.v1.[noGrp]/a.prod"
+            ),
+            "{err}"
+        );
+        // Different names, or one object moved onto its own id, are fine.
+        let distinct = two.replacen("name: a", "name: b", 1);
+        set_namespace(&mut resources(&distinct), "prod", &defaults()).expect("no conflict");
+        let mut one =
+            resources("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: prod\n");
+        set_namespace(&mut one, "prod", &defaults()).expect("no conflict");
     }
 
     #[test]
