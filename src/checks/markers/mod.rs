@@ -103,13 +103,16 @@ pub fn check(input: &Input) -> Vec<Diagnostic> {
     out
 }
 
-/// Every ImagePolicy by (namespace, name).
+/// Every ImagePolicy by (name, namespace): name first, so the policies a marker may mean are one
+/// range of the map, whatever the number of policies.
 fn policies<'a>(input: &Input<'a>) -> BTreeMap<(String, String), Vec<&'a Resource>> {
     let mut out: BTreeMap<(String, String), Vec<&'a Resource>> = BTreeMap::new();
     for (_, r) in input.all() {
-        let gvk = r.gvk();
-        if gvk.group == "image.toolkit.fluxcd.io" && gvk.kind == "ImagePolicy" {
-            out.entry((r.namespace().to_string(), r.name().to_string()))
+        if r.node.str_at(&["kind"]) != Some("ImagePolicy") {
+            continue;
+        }
+        if r.gvk().group == "image.toolkit.fluxcd.io" {
+            out.entry((r.name().to_string(), r.namespace().to_string()))
                 .or_default()
                 .push(r);
         }
@@ -198,18 +201,20 @@ fn judge(
         ));
     }
     let id = format!("{}/{}", m.namespace, m.name);
-    let found: Vec<&Resource> = policies
+    // The policies of this name, in every namespace.
+    let named: Vec<(&str, &Vec<&Resource>)> = policies
+        .range((m.name.clone(), String::new())..)
+        .take_while(|((name, _), _)| *name == m.name)
+        .map(|((_, ns), v)| (ns.as_str(), v))
+        .collect();
+    let found: Vec<&Resource> = named
         .iter()
-        .filter(|((ns, name), _)| *name == m.name && (*ns == m.namespace || ns.is_empty()))
+        .filter(|(ns, _)| *ns == m.namespace || ns.is_empty())
         .flat_map(|(_, v)| v.iter().copied())
         .collect();
     if found.is_empty() {
         if produced.contains(m.namespace.as_str()) {
-            let elsewhere: Vec<&str> = policies
-                .keys()
-                .filter(|(_, name)| *name == m.name)
-                .map(|(ns, _)| ns.as_str())
-                .collect();
+            let elsewhere: Vec<&str> = named.iter().map(|(ns, _)| *ns).collect();
             let hint = if elsewhere.is_empty() {
                 String::new()
             } else {
