@@ -12,48 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn on_path(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+mod common;
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=fluxval",
-            "-c",
-            "user.email=fluxval@example.com",
-        ])
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn write(dir: &Path, file: &str, text: &str) {
-    let p = dir.join(file);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
-/// The URL fluxval's default schema location gives a core ConfigMap.
-const CONFIGMAP_URL: &str = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/master-standalone-strict/configmap-v1.json";
-
-/// A small strict ConfigMap schema: string data values only.
-const CONFIGMAP_SCHEMA: &str = r#"{"type": "object", "required": ["apiVersion", "kind", "metadata"],
- "additionalProperties": false,
- "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
-  "metadata": {"type": "object"},
-  "data": {"type": "object", "additionalProperties": {"type": "string"}}}}"#;
+use common::{CONFIGMAP_SCHEMA, CONFIGMAP_URL, git, on_path, write};
 
 struct Setup {
     _dir: tempfile::TempDir,

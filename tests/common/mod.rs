@@ -110,3 +110,56 @@ pub fn local_registry(shared: &Path, legacy: bool) -> fluxval::schema::Registry 
     )
     .expect("registry of the shared schemas")
 }
+
+/// Whether `program --version` runs.
+pub fn on_path(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs git in `dir` with a fixed identity, no signing and `main` as the first branch, so the
+/// tests behave the same on any machine; panics with git's message when it fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=fluxval",
+            "-c",
+            "user.email=fluxval@example.com",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes `text` to `dir/file`, creating the directories on the way.
+pub fn write(dir: &Path, file: &str, text: &str) {
+    let p = dir.join(file);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// The URL fluxval's default schema location gives a core ConfigMap.
+pub const CONFIGMAP_URL: &str = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/master-standalone-strict/configmap-v1.json";
+
+/// A small strict ConfigMap schema (string data values only), to seed a schema cache with so a
+/// test needs no network.
+pub const CONFIGMAP_SCHEMA: &str = r#"{"type": "object", "required": ["apiVersion", "kind", "metadata"],
+ "additionalProperties": false,
+ "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
+  "metadata": {"type": "object"},
+  "data": {"type": "object", "additionalProperties": {"type": "string"}}}}"#;
