@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::copy_tree;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -20,19 +22,6 @@ use fluxval::diagnostic::Diagnostic;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 /// `file:line:col rule` for every marker under `dir`, paths relative to `dir`.

@@ -4,21 +4,10 @@
 
 mod common;
 
+use common::copy_tree;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 /// Every file under `dir`, relative, sorted (the `.git` marker left out).
 fn files(dir: &Path) -> Vec<PathBuf> {

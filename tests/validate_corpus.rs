@@ -1,13 +1,13 @@
 //! The whole shared corpus validates against the real schemas with no error-level finding.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use fluxval::diagnostic::{Diagnostic, Severity};
 use fluxval::kustomize::{BuildOptions, build_all};
 use fluxval::repo::discover;
 use fluxval::resource::Resource;
-use fluxval::schema::{LocalSource, Registry, RegistryOptions};
 use fluxval::validate::{ValidateOptions, add_crds, read_documents, validate_resource};
 
 /// `$FLUXVAL_SHARED`, else `<manifest>/../shared`, when it holds what the test needs.
@@ -16,30 +16,6 @@ fn shared() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
     (p.join("schemas/flux").is_dir() && p.join("corpus").is_dir()).then_some(p)
-}
-
-fn registry(shared: &Path) -> Registry {
-    let s = shared.join("schemas");
-    Registry::new(
-        RegistryOptions {
-            locations: vec![
-                format!(
-                    "{}/kubernetes/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
-                    s.display()
-                ),
-                format!("{}/flux/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json", s.display()),
-                format!(
-                    "{}/flux-legacy/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
-                    s.display()
-                ),
-            ],
-            kubernetes_version: "1.35.0".into(),
-            strict: true,
-            exact_kubeconform: false,
-        },
-        Arc::new(LocalSource),
-    )
-    .expect("registry")
 }
 
 /// Every resource of every root (and plain file) of one repository, with its root.
@@ -101,7 +77,7 @@ fn corpus_has_no_schema_errors() {
         .collect();
     entries.sort();
     for repo_dir in entries {
-        let reg = registry(&shared);
+        let reg = common::local_registry(&shared, true);
         let rs = resources(&repo_dir);
         errors.extend(add_crds(&reg, rs.iter().map(|(r, _)| r)).iter().map(show));
         for (r, root) in &rs {

@@ -3,13 +3,14 @@
 //! Each fixture line that should carry findings ends with `# expect: RULE@COL …`; the test
 //! collects these markers and compares them with what validation reports, both ways.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use fluxval::kustomize::{BuildOptions, build};
 use fluxval::resource::Resource;
-use fluxval::schema::{LocalSource, Registry, RegistryOptions};
+use fluxval::schema::Registry;
 use fluxval::validate::{ValidateOptions, read_documents, validate_resource};
 
 fn shared() -> Option<PathBuf> {
@@ -21,27 +22,6 @@ fn shared() -> Option<PathBuf> {
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/validate")
-}
-
-fn registry(shared: &Path) -> Registry {
-    let s = shared.join("schemas");
-    let t = "{{ .ResourceKind }}{{ .KindSuffix }}.json";
-    Registry::new(
-        RegistryOptions {
-            locations: vec![
-                format!(
-                    "{}/kubernetes/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/{t}",
-                    s.display()
-                ),
-                format!("{}/flux/{t}", s.display()),
-            ],
-            kubernetes_version: "1.35.0".into(),
-            strict: true,
-            exact_kubeconform: false,
-        },
-        Arc::new(LocalSource),
-    )
-    .expect("registry")
 }
 
 /// `file:line:col rule` for every marker in the files under `dir`.
@@ -98,7 +78,7 @@ fn plain_files_report_each_error_at_its_place() {
         println!("SKIP: shared schemas not found (set FLUXVAL_SHARED)");
         return;
     };
-    let reg = registry(&shared);
+    let reg = common::local_registry(&shared, false);
     let dir = fixtures().join("plain");
     let mut got = BTreeSet::new();
     for e in std::fs::read_dir(&dir).unwrap() {
@@ -131,7 +111,7 @@ fn errors_set_by_overlay_patches_are_reported_in_the_patch() {
         println!("SKIP: shared schemas not found (set FLUXVAL_SHARED)");
         return;
     };
-    let reg = registry(&shared);
+    let reg = common::local_registry(&shared, false);
     let repo = fixtures().join("overlay");
     let b = build(&repo.join("prod"), &repo, &BuildOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -155,7 +135,7 @@ fn a_base_error_seen_by_two_overlays_is_reported_once() {
         println!("SKIP: shared schemas not found (set FLUXVAL_SHARED)");
         return;
     };
-    let reg = registry(&shared);
+    let reg = common::local_registry(&shared, false);
     let repo = fixtures().join("two-overlays");
     let mut diags = Vec::new();
     for overlay in ["staging", "production"] {

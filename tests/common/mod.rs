@@ -163,3 +163,17 @@ pub const CONFIGMAP_SCHEMA: &str = r#"{"type": "object", "required": ["apiVersio
  "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
   "metadata": {"type": "object"},
   "data": {"type": "object", "additionalProperties": {"type": "string"}}}}"#;
+
+/// Copies the directory tree `from` to `to` (created as needed).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
