@@ -62,7 +62,7 @@ pub const RULES: &[Rule] = &[
 
 /// An object that exists in the cluster because another object makes it.
 #[derive(Clone, Debug)]
-pub struct Made<'a> {
+pub struct Made {
     /// API group of the made object.
     pub group: &'static str,
     /// Kind of the made object.
@@ -71,14 +71,12 @@ pub struct Made<'a> {
     pub namespace: String,
     /// Its name.
     pub name: String,
-    /// The resource that makes it.
-    pub by: &'a Resource,
 }
 
 /// Objects that resources in `scope` make without writing them out: the sync source and
 /// Kustomization of a `FluxInstance` or a bootstrapped installation, an `ArtifactGenerator`'s
 /// `ExternalArtifact`s, the Secrets of `SealedSecret`s and `ExternalSecret`s.
-pub fn made_objects<'a>(scope: impl IntoIterator<Item = &'a Resource>) -> Vec<Made<'a>> {
+pub fn made_objects<'a>(scope: impl IntoIterator<Item = &'a Resource>) -> Vec<Made> {
     let mut out = Vec::new();
     for r in scope {
         // Only a few kinds make objects; skip the rest without allocating.
@@ -102,7 +100,6 @@ pub fn made_objects<'a>(scope: impl IntoIterator<Item = &'a Resource>) -> Vec<Ma
                 kind: kind.to_string(),
                 namespace: ns.clone(),
                 name: name.to_string(),
-                by: r,
             })
         };
         match (gvk.group.as_str(), gvk.kind.as_str()) {
@@ -198,7 +195,7 @@ fn is_bootstrap_object(rf: &Ref) -> bool {
 /// What the resources of one scope make, by group, kind and name, with the namespaces.
 type MadeIndex = HashMap<(&'static str, String, String), Vec<String>>;
 
-fn made_index<'a>(class: &Class<'a>) -> MadeIndex {
+fn made_index(class: &Class) -> MadeIndex {
     let mut out: MadeIndex = HashMap::new();
     for m in made_objects(class.members().map(|(_, r)| r)) {
         out.entry((m.group, m.kind, m.name))
