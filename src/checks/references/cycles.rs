@@ -51,8 +51,9 @@ pub fn check(input: &Input, scopes: &Scopes) -> Vec<Diagnostic> {
             None => input.plain,
         };
         let k = scopes.class_of(place);
-        let shared = graphs[k].get_or_insert_with(|| graph_of(scopes.classes()[k].members()));
-        let own_graph = graph_of(own.iter().map(|r| (place, r)));
+        let shared = graphs[k]
+            .get_or_insert_with(|| graph_of(scopes.classes()[k].members().map(|(_, r)| r)));
+        let own_graph = graph_of(own.iter());
         let own_keys: BTreeSet<Key> = own.iter().map(key_of).collect();
         out.extend(cycles_in(input, place, &own_keys, &own_graph, shared));
     }
@@ -60,9 +61,9 @@ pub fn check(input: &Input, scopes: &Scopes) -> Vec<Diagnostic> {
 }
 
 /// The dependsOn graph of `resources`: the first resource of a key wins.
-fn graph_of<'a>(resources: impl Iterator<Item = (Place, &'a Resource)>) -> Graph<'a> {
+fn graph_of<'a>(resources: impl Iterator<Item = &'a Resource>) -> Graph<'a> {
     let mut nodes: Graph = BTreeMap::new();
-    for (_, r) in resources {
+    for r in resources {
         // Most resources have no dependsOn; skip them before extracting every reference.
         if r.node.get_path(&["spec", "dependsOn"]).is_none() {
             continue;
