@@ -264,13 +264,14 @@ fn walk_map(
     };
     for key in keys {
         let child = ty.map(|t| merge_keys::field(t, &key));
-        // Values are moved out and back rather than cloned: the walk visits the whole resource.
-        let (dv, old_str) = match entry_mut(&mut d, &key) {
+        // The resource's value is cloned, which shares its mappings, and written back only
+        // when the merge changed it: a patch unshares just the path it touches, so overlays
+        // keep sharing the rest of their bases' trees.
+        let (dv, old_str) = match d.as_map().and_then(|m| m.entry(&key)) {
             Some(e) => {
                 let keep = !e.value.is_null() || null_is_written(e);
                 let old_str = matches!(e.value.value, Value::Str(_)).then(|| e.value.clone());
-                let v = std::mem::replace(&mut e.value, Node::new(Value::Null));
-                (keep.then_some(v), old_str)
+                (keep.then(|| e.value.clone()), old_str)
             }
             None => (None, None),
         };
@@ -282,13 +283,17 @@ fn walk_map(
             None => (None, None),
         };
         let out = walk(ctx, dv, ov, child)?;
-        let Some(m) = d.as_map_mut() else { break };
+        let Some(m) = d.as_map() else { break };
         match out.node {
             Some(n) if !n.is_null() || out.keep_null => {
                 let n = match &old_str {
                     Some(old) => style::inherit(ctx.sources, old_key_span(m, &key), old, n),
                     None => n,
                 };
+                if m.get(&key) == Some(&n) {
+                    continue;
+                }
+                let Some(m) = d.as_map_mut() else { break };
                 if let Some(v) = m.get_mut(&key) {
                     *v = n;
                 } else {
@@ -300,7 +305,11 @@ fn walk_map(
                 }
             }
             _ => {
-                m.remove(&key);
+                if m.contains_key(&key)
+                    && let Some(m) = d.as_map_mut()
+                {
+                    m.remove(&key);
+                }
             }
         }
     }

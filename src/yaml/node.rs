@@ -87,9 +87,29 @@ pub struct Entry {
 }
 
 /// An ordered mapping with unique string keys.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// The entries are shared copy-on-write: cloning a mapping is O(1), and the first mutation of a
+/// shared one copies only that level. Overlays clone their bases' resources and change a few
+/// fields, so a repository's many near-identical builds share most of their trees (this is what
+/// keeps peak memory proportional to what the files say rather than to overlays × bases).
+#[derive(Clone, Debug, Default)]
 pub struct Mapping {
-    entries: Vec<Entry>,
+    entries: Arc<Vec<Entry>>,
+}
+
+impl PartialEq for Mapping {
+    fn eq(&self, other: &Mapping) -> bool {
+        Arc::ptr_eq(&self.entries, &other.entries) || self.entries == other.entries
+    }
+}
+
+impl From<Vec<Entry>> for Mapping {
+    /// A mapping of `entries`, whose keys must be unique.
+    fn from(entries: Vec<Entry>) -> Mapping {
+        Mapping {
+            entries: Arc::new(entries),
+        }
+    }
 }
 
 impl Mapping {
@@ -98,14 +118,22 @@ impl Mapping {
         Mapping::default()
     }
 
+    /// Drops spare capacity: a finished mapping is rarely grown again, and a small one's
+    /// doubling slack is most of its size.
+    pub fn shrink_to_fit(&mut self) {
+        if self.entries.capacity() > self.entries.len() {
+            self.entries_mut().shrink_to_fit();
+        }
+    }
+
     /// The entries in order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }
 
-    /// The entries in order, mutably. Keys must stay unique.
+    /// The entries in order, mutably (unsharing them). Keys must stay unique.
     pub fn entries_mut(&mut self) -> &mut Vec<Entry> {
-        &mut self.entries
+        Arc::make_mut(&mut self.entries)
     }
 
     /// Number of entries.
@@ -130,19 +158,21 @@ impl Mapping {
 
     /// The value for `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        self.entries
-            .iter_mut()
-            .find(|e| e.key == key)
-            .map(|e| &mut e.value)
+        // Looked up first, so asking for a key that is absent does not unshare.
+        let i = self.entries.iter().position(|e| e.key == key)?;
+        Some(&mut self.entries_mut()[i].value)
     }
 
     /// Sets `key` to `value`, keeping the key's position (and key span) when it exists.
     pub fn insert(&mut self, key: impl Into<String>, value: Node) {
         let key = key.into();
-        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
-            e.value = value;
+        if let Some(i) = self.entries.iter().position(|e| e.key == key) {
+            // Setting what is already there keeps the entries shared.
+            if self.entries[i].value != value {
+                self.entries_mut()[i].value = value;
+            }
         } else {
-            self.entries.push(Entry {
+            self.entries_mut().push(Entry {
                 key,
                 key_span: None,
                 value,
@@ -153,13 +183,13 @@ impl Mapping {
     /// Appends an entry whose key is known not to be present yet.
     pub fn push(&mut self, entry: Entry) {
         debug_assert!(self.entry(&entry.key).is_none());
-        self.entries.push(entry);
+        self.entries_mut().push(entry);
     }
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Node> {
         let i = self.entries.iter().position(|e| e.key == key)?;
-        Some(self.entries.remove(i).value)
+        Some(self.entries_mut().remove(i).value)
     }
 
     /// Whether `key` is present.
@@ -255,6 +285,8 @@ impl Node {
 
     /// The value at a path of mapping keys, mutably.
     pub fn get_path_mut(&mut self, path: &[&str]) -> Option<&mut Node> {
+        // A path that is not there must not unshare the mappings on the way to it.
+        self.get_path(path)?;
         let mut cur = self;
         for k in path {
             cur = cur.as_map_mut()?.get_mut(k)?;
@@ -284,7 +316,7 @@ impl Node {
             }
             match &mut n.value {
                 Value::Seq(items) => stack.extend(items.iter_mut()),
-                Value::Map(m) => stack.extend(m.entries.iter_mut().map(|e| &mut e.value)),
+                Value::Map(m) => stack.extend(m.entries_mut().iter_mut().map(|e| &mut e.value)),
                 _ => {}
             }
         }

@@ -251,7 +251,10 @@ impl Builder {
                     self.anchors.insert(anchor, (node.clone(), 1));
                 }
                 self.plain_key = style == ScalarStyle::Plain && tag.is_none();
-                let pushed = self.push(node, 1, Some(text.into_owned()));
+                // The scanner's buffer has growth slack; a key is kept for the life of the tree.
+                let mut key = text.into_owned();
+                key.shrink_to_fit();
+                let pushed = self.push(node, 1, Some(key));
                 self.plain_key = false;
                 pushed?;
             }
@@ -307,6 +310,8 @@ impl Builder {
                 else {
                     return Err(Error::new(span, "invalid YAML: unbalanced sequence"));
                 };
+                let mut items = items;
+                items.shrink_to_fit();
                 let node = Node::spanned(Value::Seq(items), Some(span));
                 if anchor != 0 {
                     self.anchors.insert(anchor, (node.clone(), size));
@@ -326,6 +331,7 @@ impl Builder {
                     return Err(Error::new(span, "invalid YAML: unbalanced mapping"));
                 };
                 apply_merges(&mut map, merges)?;
+                map.shrink_to_fit();
                 let node = Node::spanned(Value::Map(map), Some(span));
                 if anchor != 0 {
                     self.anchors.insert(anchor, (node.clone(), size));
