@@ -165,6 +165,8 @@ impl Resource {
     pub fn remember_id(&mut self) {
         let id = self.id();
         if self.previous_ids.last() != Some(&id) {
+            // Most resources are renamed once or twice: a doubling Vec would hold four.
+            self.previous_ids.reserve_exact(1);
             self.previous_ids.push(id);
         }
     }

@@ -51,15 +51,19 @@ pub(crate) fn finish(
         buildmeta::add_managed_by(resources);
     }
     for r in resources.iter_mut() {
-        if let Some(a) = r
-            .node
-            .get_path_mut(&["metadata", "annotations"])
-            .and_then(yaml::Node::as_map_mut)
+        let drop_origin = !meta.origin && has_annotation(&r.node, buildmeta::ORIGIN);
+        let drop_transformers =
+            !meta.transformers && has_annotation(&r.node, buildmeta::TRANSFORMATIONS);
+        if (drop_origin || drop_transformers)
+            && let Some(a) = r
+                .node
+                .get_path_mut(&["metadata", "annotations"])
+                .and_then(yaml::Node::as_map_mut)
         {
-            if !meta.origin {
+            if drop_origin {
                 a.remove(buildmeta::ORIGIN);
             }
-            if !meta.transformers {
+            if drop_transformers {
                 a.remove(buildmeta::TRANSFORMATIONS);
             }
         }
@@ -68,10 +72,27 @@ pub(crate) fn finish(
     Ok(())
 }
 
+/// Whether `metadata.annotations` holds `key` (asked before unsharing the tree to remove it).
+fn has_annotation(node: &yaml::Node, key: &str) -> bool {
+    node.get_path(&["metadata", "annotations", key]).is_some()
+}
+
 /// kustomize rewrites every object's annotations from a `map[string]string` as it finishes:
 /// values become strings (a mapping or sequence becomes `""`), and an empty or null
 /// `annotations` disappears.
 fn annotations_as_strings(node: &mut yaml::Node) {
+    // Most objects need no rewrite; asking first keeps their trees shared with the base.
+    match node.get_path(&["metadata", "annotations"]) {
+        None => return,
+        Some(a)
+            if a.as_map().is_some_and(|m| {
+                !m.is_empty() && m.entries().iter().all(|e| e.value.as_str().is_some())
+            }) =>
+        {
+            return;
+        }
+        Some(_) => {}
+    }
     let Some(meta) = node.get_path_mut(&["metadata"]) else {
         return;
     };

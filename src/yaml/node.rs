@@ -136,6 +136,16 @@ impl Mapping {
         Arc::make_mut(&mut self.entries)
     }
 
+    /// Room for one more entry. Transformers add a key or two to mappings parsed at their
+    /// exact size; growing by a quarter (still amortised O(1)) keeps the slack of the many
+    /// small mappings of a build far below a doubling's.
+    fn reserve_one(&mut self) {
+        let v = self.entries_mut();
+        if v.len() == v.capacity() {
+            v.reserve_exact((v.len() / 4).max(1));
+        }
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -172,6 +182,7 @@ impl Mapping {
                 self.entries_mut()[i].value = value;
             }
         } else {
+            self.reserve_one();
             self.entries_mut().push(Entry {
                 key,
                 key_span: None,
@@ -183,6 +194,7 @@ impl Mapping {
     /// Appends an entry whose key is known not to be present yet.
     pub fn push(&mut self, entry: Entry) {
         debug_assert!(self.entry(&entry.key).is_none());
+        self.reserve_one();
         self.entries_mut().push(entry);
     }
 
