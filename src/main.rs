@@ -6,6 +6,12 @@ use clap::Parser;
 use fluxval::cli::{Cli, Command, SchemasCommand};
 use fluxval::run;
 
+/// A build allocates millions of small tree nodes from several threads and frees most of them
+/// in waves; mimalloc keeps peak memory about a third lower than glibc's per-thread arenas on
+/// large repositories, and is faster on small ones (see README, Performance).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // The config file's settings join the command line where it is silent.
     let argv = match fluxval::config::with_config(std::env::args_os().collect()) {
