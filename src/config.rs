@@ -232,7 +232,7 @@ fn option_word(
 ) -> Result<String, Error> {
     let at = node.span.clone().unwrap_or_else(|| key_span.clone());
     let text = match &node.value {
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Int(i) if is_integer(arg) => i.to_string(),
         _ => {
             let want = if is_integer(arg) {

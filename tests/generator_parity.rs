@@ -120,12 +120,12 @@ fn json(n: Option<&Node>) -> serde_json::Value {
         Value::Bool(b) => serde_json::Value::Bool(*b),
         Value::Int(i) => serde_json::Value::String(format!("int:{i}")),
         Value::Float(f) => serde_json::Value::String(format!("float:{f}")),
-        Value::Str(s) => serde_json::Value::String(s.clone()),
+        Value::Str(s) => serde_json::Value::String(s.to_string()),
         Value::Seq(items) => items.iter().map(|i| json(Some(i))).collect(),
         Value::Map(m) => m
             .entries()
             .iter()
-            .map(|e| (e.key.clone(), json(Some(&e.value))))
+            .map(|e| (e.key.to_string(), json(Some(&e.value))))
             .collect::<serde_json::Map<_, _>>()
             .into(),
     }

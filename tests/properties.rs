@@ -48,7 +48,7 @@ fn value() -> impl Strategy<Value = Node> {
         Just(Node::new(Value::Null)),
         any::<bool>().prop_map(|b| Node::new(Value::Bool(b))),
         any::<i64>().prop_map(|i| Node::new(Value::Int(i as i128))),
-        text().prop_map(|s| Node::new(Value::Str(s))),
+        text().prop_map(|s| Node::new(Value::Str(s.into()))),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![

@@ -96,12 +96,12 @@ fn json(n: &Node) -> serde_json::Value {
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::String(format!("int:{i}")),
         Value::Float(f) => J::String(format!("float:{f}")),
-        Value::Str(s) => J::String(s.clone()),
+        Value::Str(s) => J::String(s.to_string()),
         Value::Seq(items) => J::Array(items.iter().map(json).collect()),
         Value::Map(m) => J::Object(
             m.entries()
                 .iter()
-                .map(|e| (e.key.clone(), json(&e.value)))
+                .map(|e| (e.key.to_string(), json(&e.value)))
                 .collect(),
         ),
     }

@@ -70,7 +70,7 @@ fn walk(node: &mut Node, vars: Option<&Vars>, fallback: &Span, out: &mut Vec<Dia
                 if e.key.contains('$') {
                     let at = e.key_span.clone().unwrap_or_else(|| here.clone());
                     if let Some(k) = text(&e.key, vars, &at, out) {
-                        e.key = k;
+                        e.key = k.into();
                     }
                 }
                 walk(&mut e.value, vars, &here, out);
@@ -118,11 +118,11 @@ fn scalar(s: &str, vars: Option<&Vars>, at: &Span, out: &mut Vec<Diagnostic>) ->
                     format!("after substitution {value:?} is not a valid YAML value here: {why}"),
                     Some(at.clone()),
                 ));
-                Node::spanned(Value::Str(value), Some(at.clone()))
+                Node::spanned(Value::Str(value.into()), Some(at.clone()))
             })
         }
         None => Node::spanned(
-            Value::Str(eval(&pieces, vars.values(), &mut unset)),
+            Value::Str(eval(&pieces, vars.values(), &mut unset).into()),
             Some(at.clone()),
         ),
     };

@@ -217,7 +217,7 @@ pub fn valid_name(name: &str) -> bool {
 /// (a vars file is not a manifest; `REPLICAS: 3` is meant as "3").
 fn scalar_text(n: &Node) -> Option<String> {
     match &n.value {
-        Value::Str(s) => Some(s.clone()),
+        Value::Str(s) => Some(s.to_string()),
         Value::Int(i) => Some(i.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Null => Some(String::new()),

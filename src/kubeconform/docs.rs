@@ -235,7 +235,7 @@ fn json_err(detail: String) -> String {
 fn assign(field: &mut String, n: &Node, path: &str, err: &mut Option<String>) {
     match &n.value {
         Value::Null => {}
-        Value::Str(s) => *field = s.clone(),
+        Value::Str(s) => *field = s.to_string(),
         Value::Int(i) => *field = i.to_string(),
         Value::Float(f) => *field = (*f as f32).to_string(),
         Value::Bool(b) => *field = b.to_string(),

@@ -131,7 +131,10 @@ fn push_transformation(r: &mut Resource, entry: String) {
             .unwrap_or("")
             .to_string();
         text.push_str(&entry);
-        a.insert(TRANSFORMATIONS, Node::spanned(Value::Str(text), span));
+        a.insert(
+            TRANSFORMATIONS,
+            Node::spanned(Value::Str(text.into()), span),
+        );
     }
 }
 
@@ -160,7 +163,7 @@ fn has_origin(r: &Resource) -> bool {
 pub fn set_origin(r: &mut Resource, origin: String) {
     let span = r.node.span.clone();
     if let Some(a) = annotations(r) {
-        a.insert(ORIGIN, Node::spanned(Value::Str(origin), span));
+        a.insert(ORIGIN, Node::spanned(Value::Str(origin.into()), span));
     }
 }
 
@@ -261,7 +264,7 @@ pub fn add_managed_by(resources: &mut [Resource]) {
         if let Some(labels) = meta.get_mut("labels").and_then(Node::as_map_mut) {
             labels.insert(
                 MANAGED_BY.0,
-                Node::spanned(Value::Str(MANAGED_BY.1.to_string()), span),
+                Node::spanned(Value::Str(MANAGED_BY.1.into()), span),
             );
         }
     }

@@ -143,7 +143,7 @@ fn node_span(node: &Node) -> Span {
 
 fn want_str(node: &Node, what: &str) -> Result<String> {
     match &node.value {
-        Value::Str(s) => Ok(s.clone()),
+        Value::Str(s) => Ok(s.to_string()),
         Value::Null => Ok(String::new()),
         _ => Err(Error::new(
             node_span(node),

@@ -98,7 +98,7 @@ fn load(
         let Some(prop) = e.value.as_map() else {
             continue;
         };
-        path.push(e.key.clone());
+        path.push(e.key.to_string());
         let spec = |path: &[String]| FieldSpec::new(None, None, Some(kind), &path.join("/"), false);
         if extension(prop, "x-kubernetes-annotation").is_some() {
             merge_spec(&mut cfg.common_annotations, spec(path), at)?;

@@ -62,7 +62,7 @@ pub fn scalar_text(n: &Node) -> Option<String> {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => float_text(*f),
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Seq(_) | Value::Map(_) => return None,
     })
 }
@@ -100,7 +100,7 @@ pub fn tag_name(v: &Value) -> &'static str {
 pub fn retype(like: &Value, text: &str) -> Result<Value, String> {
     let plain = resolve_plain(text, crate::yaml::Profile::Kustomize);
     let ok = match (like, &plain) {
-        (Value::Str(_), _) => return Ok(Value::Str(text.to_string())),
+        (Value::Str(_), _) => return Ok(Value::Str(text.into())),
         (Value::Int(_), Value::Int(_)) | (Value::Bool(_), Value::Bool(_)) => true,
         (Value::Null, Value::Null) => true,
         (Value::Float(_), Value::Float(_)) => true,
@@ -342,7 +342,7 @@ fn walk(
         } else {
             let mut map = Mapping::new();
             map.push(Entry {
-                key: key.clone(),
+                key: key.clone().into(),
                 key_span: ctx.origin.clone(),
                 value,
             });
@@ -384,7 +384,7 @@ fn walk(
             return Ok(());
         }
         map.push(Entry {
-            key: part.clone(),
+            key: part.clone().into(),
             key_span: ctx.origin.clone(),
             value: new_node(next_kind(rest, ctx.create), ctx),
         });

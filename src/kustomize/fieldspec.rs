@@ -225,7 +225,7 @@ fn walk(
             } else if rest.is_empty() {
                 match leaf {
                     Leaf::Map => Some(Value::Map(Mapping::new())),
-                    Leaf::Scalar => Some(Value::Str(String::new())),
+                    Leaf::Scalar => Some(Value::Str(crate::yaml::CompactString::default())),
                     Leaf::Nothing => None,
                 }
             } else {
@@ -240,7 +240,7 @@ fn walk(
                     return Ok(());
                 };
                 map.push(Entry {
-                    key: name.to_string(),
+                    key: name.into(),
                     key_span: here.clone(),
                     value: Node::spanned(value, here.clone()),
                 });
@@ -276,7 +276,7 @@ fn located(span: &Option<Span>, message: String) -> Error {
 /// mappings, sequences and null.
 pub fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        Value::Str(s) => Some(s.clone()),
+        Value::Str(s) => Some(s.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Int(i) => Some(i.to_string()),
         Value::Float(x) => Some(x.to_string()),

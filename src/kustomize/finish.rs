@@ -22,7 +22,7 @@ pub(crate) fn finish(
             r.remember_id();
             let name = format!("{}-{hash}", r.name());
             if let Some(n) = r.node.get_path_mut(&["metadata", "name"]) {
-                n.value = yaml::Value::Str(name);
+                n.value = yaml::Value::Str(name.into());
             }
         }
     }
@@ -113,7 +113,7 @@ fn annotations_as_strings(node: &mut yaml::Node) {
                     yaml::Value::Float(f) => super::hash::go_float(*f),
                     yaml::Value::Seq(_) | yaml::Value::Map(_) => String::new(),
                 };
-                e.value.value = yaml::Value::Str(text);
+                e.value.value = yaml::Value::Str(text.into());
             }
             m.is_empty()
         }

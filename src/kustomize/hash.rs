@@ -112,7 +112,7 @@ fn map_field(node: &Node, name: &str, span: &Span) -> Result<Option<Json>> {
 
 fn scalar_text(node: &Node) -> String {
     match &node.value {
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => go_float(*f),
@@ -134,7 +134,7 @@ fn to_json(node: &Node, span: &Span) -> Result<Json> {
                 format!("json: unsupported value: {}", go_float(*f)),
             ));
         }
-        Value::Str(s) => Json::Str(s.clone()),
+        Value::Str(s) => Json::Str(s.to_string()),
         Value::Seq(items) => Json::Arr(
             items
                 .iter()
@@ -144,7 +144,7 @@ fn to_json(node: &Node, span: &Span) -> Result<Json> {
         Value::Map(m) => Json::Obj(
             m.entries()
                 .iter()
-                .map(|e| Ok((e.key.clone(), to_json(&e.value, span)?)))
+                .map(|e| Ok((e.key.to_string(), to_json(&e.value, span)?)))
                 .collect::<Result<_>>()?,
         ),
     })

@@ -94,7 +94,7 @@ pub fn parse_ops(doc: &Node) -> Result<Vec<Op>> {
                 value: Value::Str(s),
                 ..
             }) => s.clone(),
-            _ => "unknown".to_string(),
+            _ => "unknown".into(),
         };
         let op = match op_name.as_str() {
             "add" => OpKind::Add,
@@ -126,7 +126,7 @@ fn pointer_field(map: &Mapping, key: &str, op: OpKind, span: Option<&Span>) -> R
         Some(Node {
             value: Value::Str(s),
             ..
-        }) => Ok(s.clone()),
+        }) => Ok(s.to_string()),
         Some(n) if !n.is_null() => Err(err_at(
             n.span.as_ref().or(span),
             format!(
@@ -251,7 +251,7 @@ fn add(con: &mut Node, key: &str, value: Node, key_span: Option<Span>) -> Result
                 *v = value;
             } else {
                 m.push(Entry {
-                    key: key.to_string(),
+                    key: key.into(),
                     key_span,
                     value,
                 });

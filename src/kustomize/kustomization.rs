@@ -107,18 +107,18 @@ fn canonical_field_names(root: &mut Node) {
     let mut renamed = Mapping::new();
     let mut spelled: std::collections::HashMap<String, String> = Default::default();
     for mut e in std::mem::take(map.entries_mut()) {
-        let written = e.key.clone();
+        let written = e.key.to_string();
         if !KNOWN_FIELDS.contains(&e.key.as_str())
             && let Some(proper) = KNOWN_FIELDS.iter().find(|f| f.eq_ignore_ascii_case(&e.key))
         {
-            e.key = proper.to_string();
+            e.key = (*proper).into();
         }
-        if let Some(before) = spelled.get(&e.key)
+        if let Some(before) = spelled.get(e.key.as_str())
             && *before > written
         {
             continue;
         }
-        spelled.insert(e.key.clone(), written);
+        spelled.insert(e.key.to_string(), written);
         renamed.remove(&e.key);
         renamed.push(e);
     }
@@ -283,7 +283,7 @@ pub fn string_pairs(n: &Node, what: &str, file: &str) -> Result<Vec<(String, Str
         .map(|e| {
             let vspan = e.value.span.clone().unwrap_or_else(|| span.clone());
             let v = match &e.value.value {
-                Value::Str(s) => s.clone(),
+                Value::Str(s) => s.to_string(),
                 Value::Null => String::new(),
                 _ => {
                     return Err(Error::new(
@@ -296,7 +296,7 @@ pub fn string_pairs(n: &Node, what: &str, file: &str) -> Result<Vec<(String, Str
                     ));
                 }
             };
-            Ok((e.key.clone(), v, vspan))
+            Ok((e.key.to_string(), v, vspan))
         })
         .collect()
 }

@@ -230,7 +230,7 @@ fn set_scalar(
         return Ok(());
     };
     if targets[t].cur.name != old {
-        node.value = Value::Str(targets[t].cur.name.clone());
+        node.value = Value::Str(targets[t].cur.name.clone().into());
     }
     Ok(())
 }
@@ -288,11 +288,11 @@ fn set_mapping(
 
 fn set_field(map: &mut crate::yaml::Mapping, key: &str, value: &str, span: &Span) {
     match map.get_mut(key) {
-        Some(n) => n.value = Value::Str(value.to_string()),
+        Some(n) => n.value = Value::Str(value.into()),
         None => map.push(Entry {
-            key: key.to_string(),
+            key: key.into(),
             key_span: Some(span.clone()),
-            value: Node::spanned(Value::Str(value.to_string()), Some(span.clone())),
+            value: Node::spanned(Value::Str(value.into()), Some(span.clone())),
         }),
     }
 }

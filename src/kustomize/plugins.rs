@@ -202,7 +202,7 @@ fn iam_policy(cfg: &PluginConfig, acc: &mut Accumulator) -> Result<()> {
         ));
     }
     let at = Some(cfg.span());
-    let s = |v: String| Node::spanned(Value::Str(v), at.clone());
+    let s = |v: String| Node::spanned(Value::Str(v.into()), at.clone());
     let mut annotations = Mapping::new();
     annotations.insert(
         "iam.gke.io/gcp-service-account",

@@ -121,7 +121,7 @@ fn pairs(r: &Resource, key: &str) -> Vec<(String, String)> {
         .map(|m| {
             m.entries()
                 .iter()
-                .filter_map(|e| scalar_text(&e.value).map(|v| (e.key.clone(), v)))
+                .filter_map(|e| scalar_text(&e.value).map(|v| (e.key.to_string(), v)))
                 .collect()
         })
         .unwrap_or_default()
@@ -331,7 +331,7 @@ fn set_field(
     // A scalar target keeps its type and takes only the text.
     target.value = if fresh && annotation {
         // kustomize rewrites every annotation as the string it was written as.
-        Value::Str(text)
+        Value::Str(text.into())
     } else if fresh {
         resolve_plain(&text, Profile::Kustomize)
     } else {

@@ -53,7 +53,7 @@ impl Selector {
                     match &n.value {
                         Value::Null => Ok(None),
                         Value::Str(s) if s.is_empty() => Ok(None),
-                        Value::Str(s) => Ok(Some((s.clone(), at))),
+                        Value::Str(s) => Ok(Some((s.to_string(), at))),
                         _ => Err(Error::new(at, format!("target.{key} must be a string"))),
                     }
                 }
@@ -126,7 +126,9 @@ impl Selector {
                 .map(|m| {
                     m.entries()
                         .iter()
-                        .filter_map(|e| e.value.as_str().map(|v| (e.key.clone(), v.to_string())))
+                        .filter_map(|e| {
+                            e.value.as_str().map(|v| (e.key.to_string(), v.to_string()))
+                        })
                         .collect()
                 })
                 .unwrap_or_default()

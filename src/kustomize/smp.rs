@@ -298,7 +298,7 @@ fn walk_map(
                     *v = n;
                 } else {
                     m.push(Entry {
-                        key,
+                        key: key.into(),
                         key_span: okey_span,
                         value: n,
                     });

@@ -14,7 +14,7 @@ use crate::yaml::{Node, Value};
 /// The scalar text kyaml compares when matching list elements (`""` for collections).
 pub(super) fn raw_text(n: &Node) -> String {
     match &n.value {
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => f.to_string(),
         Value::Bool(b) => b.to_string(),

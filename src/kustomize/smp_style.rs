@@ -107,5 +107,5 @@ pub(super) fn inherit(sources: &dyn SourceText, key: Option<&Span>, old: &Node, 
         (None, Value::Float(f)) => f.to_string(),
         (None, _) => return new,
     };
-    Node::spanned(Value::Str(text), new.span)
+    Node::spanned(Value::Str(text.into()), new.span)
 }

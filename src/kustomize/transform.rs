@@ -87,7 +87,7 @@ fn set_scalar(node: &mut Node, value: &str, what: &str, fallback: &Span) -> Resu
             ),
         )),
         _ => {
-            node.value = Value::Str(value.to_string());
+            node.value = Value::Str(value.into());
             Ok(())
         }
     }
@@ -248,9 +248,12 @@ fn namespace_subjects(
         }
         if !map.contains_key("namespace") {
             map.push(Entry {
-                key: "namespace".to_string(),
+                key: "namespace".into(),
                 key_span: Some(item_span.clone()),
-                value: Node::spanned(Value::Str(String::new()), Some(item_span.clone())),
+                value: Node::spanned(
+                    Value::Str(crate::yaml::CompactString::default()),
+                    Some(item_span.clone()),
+                ),
             });
         }
         if let Some(n) = map.get_mut("namespace") {
@@ -425,11 +428,11 @@ fn set_entry(node: &mut Node, key: &str, value: &str, span: &Span, fallback: &Sp
             ),
         ));
     };
-    let new = Node::spanned(Value::Str(value.to_string()), Some(span.clone()));
+    let new = Node::spanned(Value::Str(value.into()), Some(span.clone()));
     match map.get_mut(key) {
         Some(existing) => *existing = new,
         None => map.push(Entry {
-            key: key.to_string(),
+            key: key.into(),
             key_span: Some(span.clone()),
             value: new,
         }),

@@ -214,7 +214,7 @@ impl ImageRule {
             match m.get(k).map(|n| (&n.value, n)) {
                 None | Some((Value::Null, _)) => Ok(None),
                 Some((Value::Str(s), _)) if s.is_empty() => Ok(None),
-                Some((Value::Str(s), _)) => Ok(Some(s.clone())),
+                Some((Value::Str(s), _)) => Ok(Some(s.to_string())),
                 Some((_, n)) => Err(Error::new(
                     kust.span_of(n),
                     format!(
@@ -239,7 +239,10 @@ impl ImageRule {
             .unwrap_or_else(|_| regex::Regex::new("$^").expect("valid"));
         Ok(ImageRule {
             new_name: text("newName")?.map(|s| {
-                Node::spanned(Value::Str(s), m.get("newName").and_then(|n| n.span.clone()))
+                Node::spanned(
+                    Value::Str(s.into()),
+                    m.get("newName").and_then(|n| n.span.clone()),
+                )
             }),
             new_tag: text("newTag")?,
             digest: text("digest")?,
@@ -315,7 +318,7 @@ impl ImageRule {
             out.push('@');
             out.push_str(&digest);
         }
-        img.value = Value::Str(out);
+        img.value = Value::Str(out.into());
         if self.span.is_some() {
             img.span = self.span.clone();
         }

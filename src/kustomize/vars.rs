@@ -208,7 +208,7 @@ fn text(m: &crate::yaml::Mapping, key: &str, file: &str) -> Result<String> {
         None => Ok(String::new()),
         Some(n) => match &n.value {
             Value::Null => Ok(String::new()),
-            Value::Str(s) => Ok(s.clone()),
+            Value::Str(s) => Ok(s.to_string()),
             _ => Err(Error::new(
                 span_of(n, file),
                 format!("{key} must be a string, not a {}", n.type_name()),
@@ -494,8 +494,8 @@ fn expand_node(n: &mut Node, values: &[(String, Node)]) {
         return;
     }
     let out = expand(s, &|name| lookup(name).and_then(fieldpath::scalar_text));
-    if &out != s {
-        n.value = Value::Str(out);
+    if out != s {
+        n.value = Value::Str(out.into());
     }
 }
 

@@ -23,12 +23,12 @@ pub fn node_to_json(node: &Node) -> Json {
             }
         }
         Value::Float(f) => float(*f),
-        Value::Str(s) => Json::String(s.clone()),
+        Value::Str(s) => Json::String(s.to_string()),
         Value::Seq(items) => Json::Array(items.iter().map(node_to_json).collect()),
         Value::Map(m) => {
             let mut out = Map::with_capacity(m.len());
             for e in m.entries() {
-                out.insert(e.key.clone(), node_to_json(&e.value));
+                out.insert(e.key.to_string(), node_to_json(&e.value));
             }
             Json::Object(out)
         }

@@ -8,6 +8,6 @@ mod quirks;
 mod resolve;
 
 pub use emit::{emit_document, emit_documents};
-pub use node::{Entry, Mapping, Node, Span, Value};
+pub use node::{CompactString, Entry, Mapping, Node, Span, Value};
 pub use parse::{Limits, parse_file, parse_str};
 pub use resolve::{Profile, resolve_plain};

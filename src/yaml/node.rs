@@ -7,6 +7,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+pub use compact_str::CompactString;
+
 /// Where a node was written: a file and a 1-based line and column (columns count characters).
 ///
 /// A line of 0 means "somewhere in this file" (used for generated content that has no better
@@ -67,8 +69,8 @@ pub enum Value {
     Int(i128),
     /// A floating-point number.
     Float(f64),
-    /// A string.
-    Str(String),
+    /// A string (short ones, most keys and values of a manifest, are stored inline).
+    Str(CompactString),
     /// A sequence.
     Seq(Vec<Node>),
     /// A mapping, in the order it was written.
@@ -78,8 +80,8 @@ pub enum Value {
 /// One `key: value` pair of a [`Mapping`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    /// The key, as text (Kubernetes objects only have string keys).
-    pub key: String,
+    /// The key, as text (Kubernetes objects only have string keys; short ones are inline).
+    pub key: CompactString,
     /// Where the key was written.
     pub key_span: Option<Span>,
     /// The value.
@@ -184,7 +186,7 @@ impl Mapping {
         } else {
             self.reserve_one();
             self.entries_mut().push(Entry {
-                key,
+                key: key.into(),
                 key_span: None,
                 value,
             });
@@ -227,7 +229,7 @@ impl Node {
     }
 
     /// A string node without an origin.
-    pub fn string(s: impl Into<String>) -> Node {
+    pub fn string(s: impl Into<CompactString>) -> Node {
         Node::new(Value::Str(s.into()))
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan, Tag};
 
-use super::node::{Entry, Mapping, Node, Span, Value};
+use super::node::{CompactString, Entry, Mapping, Node, Span, Value};
 use super::quirks::indent_quoted;
 pub use super::quirks::refold_like_kyaml;
 use super::resolve::{Profile, resolve_plain};
@@ -207,13 +207,13 @@ enum Frame {
         anchor: usize,
         size: usize,
         /// The key read, waiting for its value.
-        key: Option<(String, Span)>,
+        key: Option<(CompactString, Span)>,
         /// What the pending key is when it reads `<<`.
         merge_key: MergeKey,
         /// Merge sources (`<<`) in order; applied when the mapping ends.
         merges: Vec<Node>,
         /// Line of each explicit key, for duplicate-key errors.
-        lines: HashMap<String, u32>,
+        lines: HashMap<CompactString, u32>,
     },
 }
 
@@ -251,10 +251,7 @@ impl Builder {
                     self.anchors.insert(anchor, (node.clone(), 1));
                 }
                 self.plain_key = style == ScalarStyle::Plain && tag.is_none();
-                // The scanner's buffer has growth slack; a key is kept for the life of the tree.
-                let mut key = text.into_owned();
-                key.shrink_to_fit();
-                let pushed = self.push(node, 1, Some(key));
+                let pushed = self.push(node, 1, Some(CompactString::from(&*text)));
                 self.plain_key = false;
                 pushed?;
             }
@@ -272,10 +269,7 @@ impl Builder {
                         ),
                     ));
                 }
-                let text = node
-                    .as_str()
-                    .map(str::to_string)
-                    .or_else(|| scalar_key_text(&node.value));
+                let text = scalar_key_text(&node.value);
                 self.push(node, size, text)?;
             }
             Event::SequenceStart(anchor, _) => {
@@ -368,7 +362,7 @@ impl Builder {
             let resolved = resolve_plain(text, self.profile);
             let bad = || Error::new(span.clone(), format!("cannot decode {text:?} as !!{core}"));
             return match core {
-                "str" | "timestamp" => Ok(Value::Str(text.to_string())),
+                "str" | "timestamp" => Ok(Value::Str(text.into())),
                 // go-yaml decodes !!binary into the bytes it spells (as a string).
                 "binary" => {
                     use base64::Engine as _;
@@ -377,7 +371,7 @@ impl Builder {
                         text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
                     base64::engine::general_purpose::STANDARD
                         .decode(clean.as_bytes())
-                        .map(|b| Value::Str(String::from_utf8_lossy(&b).into_owned()))
+                        .map(|b| Value::Str(String::from_utf8_lossy(&b).into_owned().into()))
                         .map_err(|_| {
                             Error::new(span.clone(), "!!binary value contains invalid base64 data")
                         })
@@ -405,13 +399,13 @@ impl Builder {
         }
         Ok(match style {
             ScalarStyle::Plain if tag.is_none() => resolve_plain(text, self.profile),
-            _ => Value::Str(text.to_string()),
+            _ => Value::Str(text.into()),
         })
     }
 
     /// Adds a finished node to its parent (or makes it a document). `key_text` is the scalar's
     /// source text, used when the node is a mapping key.
-    fn push(&mut self, node: Node, size: usize, key_text: Option<String>) -> Result<()> {
+    fn push(&mut self, node: Node, size: usize, key_text: Option<CompactString>) -> Result<()> {
         let allow_dups = self.limits.allow_duplicate_keys;
         let profile = self.profile;
         match self.stack.last_mut() {
@@ -504,12 +498,12 @@ fn core_tag(tag: &Tag) -> Option<&str> {
 }
 
 /// Text of a scalar used as a key when we no longer have its source text (aliases).
-fn scalar_key_text(v: &Value) -> Option<String> {
+fn scalar_key_text(v: &Value) -> Option<CompactString> {
     match v {
-        Value::Null => Some(String::new()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
+        Value::Null => Some(CompactString::default()),
+        Value::Bool(b) => Some(b.to_string().into()),
+        Value::Int(i) => Some(i.to_string().into()),
+        Value::Float(f) => Some(f.to_string().into()),
         Value::Str(s) => Some(s.clone()),
         Value::Seq(_) | Value::Map(_) => None,
     }

@@ -39,12 +39,12 @@ pub fn resolve_plain(text: &str, profile: Profile) -> Value {
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
-        return Value::Str(text.to_string());
+        return Value::Str(text.into());
     }
     if profile == Profile::Kustomize
         && let Some(ts) = timestamp_rfc3339(text)
     {
-        return Value::Str(ts);
+        return Value::Str(ts.into());
     }
     let plain: String = text.chars().filter(|&c| c != '_').collect();
     if let Some(i) = parse_go_int(&plain) {
@@ -55,7 +55,7 @@ pub fn resolve_plain(text: &str, profile: Profile) -> Value {
     {
         return Value::Float(f);
     }
-    Value::Str(text.to_string())
+    Value::Str(text.into())
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)` then `ParseUint(s, 0, 64)`: sign, then `0x`, `0o`, `0b` or

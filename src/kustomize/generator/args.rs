@@ -182,7 +182,7 @@ fn opt_string(node: &Node, parent: &Span, at: &str) -> Result<Option<Spanned>> {
     match &node.value {
         Value::Null => Ok(None),
         Value::Str(s) => Ok(Some(Spanned {
-            value: s.clone(),
+            value: s.to_string(),
             span: span_of(node, Some(parent)),
         })),
         _ => Err(type_error(node, parent, at, "a string")),
@@ -226,7 +226,7 @@ fn string_map(node: &Node, parent: &Span, at: &str) -> Result<Vec<(Spanned, Span
         .iter()
         .map(|e| {
             let key = Spanned {
-                value: e.key.clone(),
+                value: e.key.to_string(),
                 span: e.key_span.clone().unwrap_or_else(|| here.clone()),
             };
             let value =

@@ -108,7 +108,10 @@ fn union_into(map: &mut Mapping, field: &str, old: Option<&Node>) {
         .flatten()
         .chain(new_entries.into_iter().flatten())
     {
-        let value = Node::spanned(Value::Str(scalar_text(&e.value)), e.value.span.clone());
+        let value = Node::spanned(
+            Value::Str(scalar_text(&e.value).into()),
+            e.value.span.clone(),
+        );
         merged.insert(e.key.clone(), value);
         if let Some(last) = merged.entries_mut().iter_mut().find(|m| m.key == e.key) {
             last.key_span = e.key_span.clone();
@@ -124,7 +127,7 @@ fn union_into(map: &mut Mapping, field: &str, old: Option<&Node>) {
 /// The text kustomize sees for a scalar read as a string; collections read as "".
 fn scalar_text(node: &Node) -> String {
     match &node.value {
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => f.to_string(),

@@ -240,7 +240,7 @@ fn load_pairs(args: &GeneratorArgs, read: &mut ReadFile<'_>) -> Result<Vec<Pair>
 }
 
 fn string_node(s: &Spanned) -> Node {
-    Node::spanned(Value::Str(s.value.clone()), Some(s.span.clone()))
+    Node::spanned(Value::Str(s.value.clone().into()), Some(s.span.clone()))
 }
 
 fn metadata(args: &GeneratorArgs, name: &Spanned, options: Option<&GeneratorOptions>) -> Node {
@@ -257,7 +257,7 @@ fn metadata(args: &GeneratorArgs, name: &Spanned, options: Option<&GeneratorOpti
             let mut m = Mapping::new();
             for (k, v) in list {
                 m.push(Entry {
-                    key: k.value.clone(),
+                    key: k.value.clone().into(),
                     key_span: Some(k.span.clone()),
                     value: string_node(v),
                 });
@@ -281,9 +281,9 @@ fn data_maps(kind: GeneratedKind, data: BTreeMap<String, Pair>) -> (Mapping, Map
             (GeneratedKind::Secret, Err(e)) => (&mut text, kv::base64_wrapped(e.as_bytes())),
         };
         target.push(Entry {
-            key,
+            key: key.into(),
             key_span: Some(pair.span.clone()),
-            value: Node::spanned(Value::Str(value), Some(pair.span)),
+            value: Node::spanned(Value::Str(value.into()), Some(pair.span)),
         });
     }
     (text, binary)

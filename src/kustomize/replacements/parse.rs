@@ -112,7 +112,7 @@ impl Reader<'_> {
     fn string(&self, n: &Node, what: &str) -> Result<(String, Span)> {
         match &n.value {
             Value::Null => Ok((String::new(), self.span(n))),
-            Value::Str(s) => Ok((s.clone(), self.span(n))),
+            Value::Str(s) => Ok((s.to_string(), self.span(n))),
             _ => Err(Error::new(
                 self.span(n),
                 format!("{what} must be a string, not a {}", n.type_name()),
