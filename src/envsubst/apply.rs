@@ -66,7 +66,14 @@ fn walk(node: &mut Node, vars: Option<&Vars>, fallback: &Span, out: &mut Vec<Dia
     let here = node.span.clone().unwrap_or_else(|| fallback.clone());
     match &mut node.value {
         Value::Map(m) => {
-            for e in m.entries_mut() {
+            // Only entries with a `$` below them are taken mutably: the rest of the tree stays
+            // shared with the other builds of the same base.
+            for i in 0..m.len() {
+                let e = &m.entries()[i];
+                if !e.key.contains('$') && !has_dollar(&e.value) {
+                    continue;
+                }
+                let e = &mut m.entries_mut()[i];
                 if e.key.contains('$') {
                     let at = e.key_span.clone().unwrap_or_else(|| here.clone());
                     if let Some(k) = text(&e.key, vars, &at, out) {
@@ -77,7 +84,7 @@ fn walk(node: &mut Node, vars: Option<&Vars>, fallback: &Span, out: &mut Vec<Dia
             }
         }
         Value::Seq(items) => {
-            for item in items {
+            for item in items.iter_mut().filter(|i| has_dollar(i)) {
                 walk(item, vars, &here, out);
             }
         }
@@ -87,6 +94,19 @@ fn walk(node: &mut Node, vars: Option<&Vars>, fallback: &Span, out: &mut Vec<Dia
             }
         }
         _ => {}
+    }
+}
+
+/// Whether a key or string anywhere in `node` has a `$`, the only thing substitution acts on.
+fn has_dollar(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(m) => m
+            .entries()
+            .iter()
+            .any(|e| e.key.contains('$') || has_dollar(&e.value)),
+        Value::Seq(items) => items.iter().any(has_dollar),
+        Value::Str(s) => s.contains('$'),
+        _ => false,
     }
 }
 
