@@ -14,7 +14,7 @@ use crate::changed;
 use crate::checks::{self, CheckOptions, Env};
 use crate::diagnostic::{Diagnostic, dedupe};
 use crate::envsubst::{self, Vars};
-use crate::kustomize::{BuildOptions, build_all};
+use crate::kustomize::{BaseUses, BuildOptions, build_all_with};
 use crate::repo;
 use crate::resource::Resource;
 use crate::schema::{Registry, SchemaError};
@@ -256,7 +256,8 @@ fn build_roots(
         })
         .count();
     let mut built = Vec::new();
-    for (dir, result) in dirs.iter().zip(build_all(&dirs, &root, &config.build)?) {
+    let results = build_all_with(&dirs, &root, &config.build, base_uses(&found))?;
+    for (dir, result) in dirs.iter().zip(results) {
         let name = dir.display().to_string();
         match result {
             Ok(b) => {
@@ -279,6 +280,17 @@ fn build_roots(
     }
     let files = found.plain_yaml.clone();
     Ok((found, built, files))
+}
+
+/// How many kustomizations include each kustomization as a base, so the build can release a
+/// base after its last overlay instead of holding every base to the end.
+fn base_uses(found: &repo::Repo) -> BaseUses {
+    found
+        .kustomize_roots
+        .iter()
+        .filter(|r| !r.is_component && !r.included_by.is_empty())
+        .filter_map(|r| Some((r.dir.canonicalize().ok()?, r.included_by.len())))
+        .collect()
 }
 
 /// The documents of a plain manifest, or a finding when it cannot be read.

@@ -62,8 +62,23 @@ pub fn build_all(
     repo_root: &Path,
     options: &BuildOptions,
 ) -> Result<Vec<Result<Build>>> {
+    build_all_with(dirs, repo_root, options, BaseUses::new())
+}
+
+/// How many kustomizations include each base directory (by canonical path): after that many
+/// uses a finished base is dropped from the cache instead of being kept to the end of the run.
+pub type BaseUses = HashMap<PathBuf, usize>;
+
+/// [`build_all`], releasing each base after the last of its `uses`. A count that is too low
+/// only costs a rebuild; a base without a count is kept until every root is built.
+pub fn build_all_with(
+    dirs: &[PathBuf],
+    repo_root: &Path,
+    options: &BuildOptions,
+    uses: BaseUses,
+) -> Result<Vec<Result<Build>>> {
     let loader = Loader::new(repo_root, options.load_restrictor)?;
-    let cache = BuildCache::default();
+    let cache = BuildCache::with_uses(uses);
     Ok(dirs
         .par_iter()
         .map(|d| build_with(&loader, d, &cache))
@@ -77,7 +92,72 @@ pub fn build_all(
 /// blocks on another thread's build, so a cycle can never deadlock.
 #[derive(Default)]
 pub struct BuildCache {
-    bases: Mutex<HashMap<PathBuf, Arc<CachedBase>>>,
+    bases: Mutex<HashMap<PathBuf, CacheSlot>>,
+}
+
+/// A cached base and the uses it has left (`None`: unknown, kept to the end).
+#[derive(Default)]
+struct CacheSlot {
+    base: Option<Arc<CachedBase>>,
+    left: Option<usize>,
+}
+
+impl BuildCache {
+    fn with_uses(uses: BaseUses) -> BuildCache {
+        let slots = uses
+            .into_iter()
+            .map(|(dir, n)| {
+                let slot = CacheSlot {
+                    base: None,
+                    left: Some(n),
+                };
+                (dir, slot)
+            })
+            .collect();
+        BuildCache {
+            bases: Mutex::new(slots),
+        }
+    }
+
+    /// The cached base for `dir`, counting one use.
+    fn take(&self, dir: &Path) -> Option<Arc<CachedBase>> {
+        let mut m = self.bases.lock().ok()?;
+        let slot = m.get_mut(dir)?;
+        let base = slot.base.clone()?;
+        if let Some(left) = &mut slot.left {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                slot.base = None;
+            }
+        }
+        Some(base)
+    }
+
+    /// Caches a base just built for one use, unless that was its last.
+    fn put(&self, dir: &Path, base: &Arc<CachedBase>) {
+        let Ok(mut m) = self.bases.lock() else { return };
+        let slot = m.entry(dir.to_path_buf()).or_default();
+        match &mut slot.left {
+            // Its uses are spent (the count was low): a later user rebuilds it.
+            Some(0) => {}
+            Some(left) => {
+                *left -= 1;
+                if *left > 0 {
+                    slot.base = Some(base.clone());
+                }
+            }
+            None => slot.base = Some(base.clone()),
+        }
+    }
+
+    /// How many bases are held right now.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.bases
+            .lock()
+            .map(|m| m.values().filter(|s| s.base.is_some()).count())
+            .unwrap_or(0)
+    }
 }
 
 struct CachedBase {
@@ -107,6 +187,8 @@ fn build_with(loader: &Loader, dir: &Path, cache: &BuildCache) -> Result<Build> 
         None => SortOrder::default(),
     };
     order.sort(&mut resources);
+    // Every root's result is kept until the checks have run; most hold a handful of objects.
+    resources.shrink_to_fit();
     let mut unmatched_patches = acc.unmatched_patches;
     unmatched_patches.sort();
     unmatched_patches.dedup();
@@ -296,13 +378,7 @@ impl Builder<'_> {
         self.check_cycle(dir, span)?;
         // With build metadata a base's output depends on the path that led to it.
         let cacheable = !self.meta.tracking();
-        let cached = self
-            .cache
-            .bases
-            .lock()
-            .ok()
-            .filter(|_| cacheable)
-            .and_then(|m| m.get(&dir.canonical).cloned());
+        let cached = cacheable.then(|| self.cache.take(&dir.canonical)).flatten();
         if let Some(hit) = cached {
             return Ok(hit);
         }
@@ -310,15 +386,17 @@ impl Builder<'_> {
         let built = self.accumulate(dir, Expect::Kustomization, span);
         let warnings = std::mem::replace(&mut self.warnings, outer);
         let (acc, _) = built?;
+        let mut resources = acc.resources;
+        resources.shrink_to_fit();
         let base = Arc::new(CachedBase {
-            resources: acc.resources,
+            resources,
             config: acc.config,
             vars: acc.vars,
             warnings,
             unmatched_patches: acc.unmatched_patches,
         });
-        if cacheable && let Ok(mut m) = self.cache.bases.lock() {
-            m.insert(dir.canonical.clone(), base.clone());
+        if cacheable {
+            self.cache.put(&dir.canonical, &base);
         }
         Ok(base)
     }
@@ -650,5 +728,69 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(":4:"), "located at the third entry: {text}");
+    }
+
+    /// A base and two overlays that patch it differently.
+    fn overlays(root: &Path) -> [PathBuf; 2] {
+        let w = |p: &str, t: &str| {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, t).unwrap();
+        };
+        w(
+            "base/kustomization.yaml",
+            "namespace: apps\nresources:\n- cm.yaml\n",
+        );
+        w(
+            "base/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  env: base\n  keep: \"1\"\n",
+        );
+        for env in ["staging", "production"] {
+            w(
+                &format!("{env}/kustomization.yaml"),
+                "resources:\n- ../base\npatches:\n- path: patch.yaml\n",
+            );
+            w(
+                &format!("{env}/patch.yaml"),
+                &format!(
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  env: {env}\n"
+                ),
+            );
+        }
+        [root.join("staging"), root.join("production")]
+    }
+
+    #[test]
+    fn a_base_is_released_after_its_last_use_and_overlays_do_not_see_each_other() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let roots = overlays(dir.path());
+        let loader =
+            Loader::new(dir.path(), super::super::LoadRestrictor::RootOnly).expect("loader");
+        let base = dir.path().join("base").canonicalize().unwrap();
+        let expected: Vec<String> = roots
+            .iter()
+            .map(|r| {
+                build(r, dir.path(), &BuildOptions::default())
+                    .unwrap()
+                    .to_yaml()
+                    .unwrap()
+            })
+            .collect();
+        // Two uses: the base is built once, shared, and gone after the second overlay. One
+        // use (an undercount): the second overlay rebuilds it. No count: it stays cached.
+        for (uses, held) in [(Some(2), 0), (Some(1), 0), (None, 1)] {
+            let cache =
+                BuildCache::with_uses(uses.map(|n| (base.clone(), n)).into_iter().collect());
+            for (root, want) in roots.iter().zip(&expected) {
+                let got = build_with(&loader, root, &cache)
+                    .unwrap()
+                    .to_yaml()
+                    .unwrap();
+                assert_eq!(&got, want, "uses {uses:?}");
+            }
+            assert_eq!(cache.held(), held, "uses {uses:?}");
+        }
+        assert!(expected[0].contains("env: staging") && expected[0].contains("keep: \"1\""));
+        assert!(expected[1].contains("env: production") && !expected[1].contains("staging"));
     }
 }

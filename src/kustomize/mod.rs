@@ -32,5 +32,5 @@ pub mod transform;
 mod transformers;
 pub mod vars;
 
-pub use build::{Build, BuildCache, BuildOptions, build, build_all};
+pub use build::{BaseUses, Build, BuildCache, BuildOptions, build, build_all, build_all_with};
 pub use load::LoadRestrictor;
