@@ -200,6 +200,13 @@ impl Mapping {
         self.entries_mut().push(entry);
     }
 
+    /// [`Mapping::push`] with a Vec's doubling growth, for building a mapping that is then
+    /// finished with [`Mapping::shrink_to_fit`] (the parser).
+    pub fn push_growing(&mut self, entry: Entry) {
+        debug_assert!(self.entry(&entry.key).is_none());
+        self.entries_mut().push(entry);
+    }
+
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Node> {
         let i = self.entries.iter().position(|e| e.key == key)?;

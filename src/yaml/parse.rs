@@ -475,7 +475,7 @@ impl Builder {
                             ));
                         }
                         lines.insert(k.clone(), kspan.line);
-                        map.push(Entry {
+                        map.push_growing(Entry {
                             key: k,
                             key_span: Some(kspan),
                             value: node,
