@@ -105,15 +105,6 @@ impl PartialEq for Mapping {
     }
 }
 
-impl From<Vec<Entry>> for Mapping {
-    /// A mapping of `entries`, whose keys must be unique.
-    fn from(entries: Vec<Entry>) -> Mapping {
-        Mapping {
-            entries: Arc::new(entries),
-        }
-    }
-}
-
 impl Mapping {
     /// An empty mapping.
     pub fn new() -> Mapping {
@@ -176,7 +167,7 @@ impl Mapping {
     }
 
     /// Sets `key` to `value`, keeping the key's position (and key span) when it exists.
-    pub fn insert(&mut self, key: impl Into<String>, value: Node) {
+    pub fn insert(&mut self, key: impl Into<CompactString>, value: Node) {
         let key = key.into();
         if let Some(i) = self.entries.iter().position(|e| e.key == key) {
             // Setting what is already there keeps the entries shared.
@@ -186,7 +177,7 @@ impl Mapping {
         } else {
             self.reserve_one();
             self.entries_mut().push(Entry {
-                key: key.into(),
+                key,
                 key_span: None,
                 value,
             });
