@@ -140,6 +140,10 @@ pub fn set_namespace_with(
         let id = r.id();
         if let Some(n) = held.get_mut(&before) {
             *n -= 1;
+            // Moved away: forgetting it keeps the map at one entry per resource, not two.
+            if *n == 0 {
+                held.remove(&before);
+            }
         }
         let same = held.entry(id_key(&id)).or_default();
         *same += 1;
