@@ -246,12 +246,7 @@ mod tests {
             resources: vec![Resource::new(node, Span::file("p.yaml".into()))],
         }];
         let opts = CheckOptions::default();
-        let input = Input {
-            repos: &[],
-            envs: &envs,
-            plain: &[],
-            options: &opts,
-        };
+        let input = Input::of_envs(&envs, &opts);
         check(&input)
             .into_iter()
             .map(|d| (d.rule, d.span.map(|s| s.to_string()).unwrap_or_default()))

@@ -78,6 +78,19 @@ pub fn run(input: &Input) -> Vec<Diagnostic> {
     out
 }
 
+#[cfg(test)]
+impl<'a> Input<'a> {
+    /// An input of built environments only, the shape the checks' unit tests need.
+    pub(crate) fn of_envs(envs: &'a [Env], options: &'a CheckOptions) -> Input<'a> {
+        Input {
+            repos: &[],
+            envs,
+            plain: &[],
+            options,
+        }
+    }
+}
+
 /// Where a resource lives: the index of its environment in [`Input::envs`], or `None` for a
 /// plain manifest.
 pub type Place = Option<usize>;
@@ -194,12 +207,7 @@ mod tests {
             env("update", &["u"]),
         ];
         let opts = CheckOptions::default();
-        let input = Input {
-            repos: &[],
-            envs: &envs,
-            plain: &[],
-            options: &opts,
-        };
+        let input = Input::of_envs(&envs, &opts);
         let scopes = Scopes::new(&input);
         let names: Vec<&str> = scopes
             .resources(&input, Some(0))
@@ -222,12 +230,7 @@ mod tests {
             env("tenants/infra/update", &["automation"]),
         ];
         let opts = CheckOptions::default();
-        let input = Input {
-            repos: &[],
-            envs: &envs,
-            plain: &[],
-            options: &opts,
-        };
+        let input = Input::of_envs(&envs, &opts);
         assert!(scope::variant_names(&envs).is_empty());
         let names: Vec<&str> = Scopes::new(&input)
             .resources(&input, Some(1))

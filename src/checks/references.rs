@@ -507,12 +507,7 @@ mod tests {
             },
         ];
         let opts = CheckOptions::default();
-        let input = Input {
-            repos: &[],
-            envs: &envs,
-            plain: &[],
-            options: &opts,
-        };
+        let input = Input::of_envs(&envs, &opts);
         let found = check(&input);
         assert_eq!(found.len(), 1, "{found:#?}");
         let d = &found[0];

@@ -263,12 +263,7 @@ mod tests {
             },
         ];
         let opts = CheckOptions::default();
-        let input = Input {
-            repos: &[],
-            envs: &envs,
-            plain: &[],
-            options: &opts,
-        };
+        let input = Input::of_envs(&envs, &opts);
         let scopes = Scopes::new(&input);
         let seen = |ns: &str, own: Place| -> Vec<(Place, String)> {
             scopes

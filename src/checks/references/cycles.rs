@@ -207,12 +207,7 @@ mod tests {
             })
             .collect();
         let opts = CheckOptions::default();
-        let input = Input {
-            repos: &[],
-            envs: &envs,
-            plain: &[],
-            options: &opts,
-        };
+        let input = Input::of_envs(&envs, &opts);
         check(&input, &crate::checks::Scopes::new(&input))
             .into_iter()
             .map(|d| {
